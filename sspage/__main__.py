@@ -1,0 +1,3 @@
+from sspage.cli import main
+
+main()

@@ -1,0 +1,58 @@
+"""The ``sspage`` command line: a thin layer over the library.
+
+Commands parse arguments, call :mod:`sspage`, and print. Library errors
+become ``Error: ...`` on stderr with exit 1; usage errors exit 2. The
+library is imported inside each command so that start-up stays fast.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from ..errors import SspageError
+from .common import EXAMPLE_EPILOG
+from .item import item
+from .page import page
+from .site import check, completion, fmt, init, schema
+
+
+class SspageGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SspageError as error:
+            raise click.ClickException(str(error)) from None
+        except BrokenPipeError:  # `sspage page list | head`
+            ctx.exit(0)
+
+
+@click.group(cls=SspageGroup, epilog=EXAMPLE_EPILOG)
+@click.option("--site", "site_dir", metavar="DIR", envvar="SSPAGE_SITE",
+              type=click.Path(file_okay=False),
+              help="The site folder (default: this folder or the nearest parent with content/site.yaml).")
+@click.version_option(package_name="sspage")
+@click.pass_context
+def cli(ctx: click.Context, site_dir: str | None) -> None:
+    """Status pages as code: SharedStatus pages kept as YAML files in git.
+
+    Example:
+
+    \b
+      sspage init mysite && cd mysite
+      sspage page create "Kitchen renovation" --item "Survey booked" --item "Materials ordered"
+      sspage item start kitchen-renovation "#2"
+    """
+    ctx.obj = {"site_dir": site_dir}
+
+
+for command in (init, check, fmt, schema, completion, page, item):
+    cli.add_command(command)
+
+
+def main() -> None:
+    cli(prog_name="sspage")
+
+
+__all__ = ["cli", "main"]

@@ -1,0 +1,69 @@
+"""Pieces every command uses: the site, ``--json``, page-name completion, output helpers."""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from ..store import Site
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXAMPLE_EPILOG = "Docs: docs/cli.md. Every command has --help with an example."
+
+
+def get_site(ctx: click.Context) -> Site:
+    from ..store import open_site
+
+    root = ctx.find_root()
+    if "site" not in root.obj:
+        root.obj["site"] = open_site(root.obj.get("site_dir"))
+    return root.obj["site"]  # type: ignore[no-any-return]
+
+
+def pass_site(func: F) -> F:
+    """Hand the command its :class:`Site` as the first argument."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return func(get_site(click.get_current_context()), *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def json_option(func: F) -> F:
+    return click.option("--json", "as_json", is_flag=True,
+                        help="Print the SharedStatus JSON response body instead of text.")(func)
+
+
+def echo_json(value: Any) -> None:
+    from ..shapes import to_json
+
+    click.echo(to_json(value))
+
+
+def complete_page(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Shell completion of page slugs: the file names under content/pages."""
+    from click.shell_completion import CompletionItem
+
+    root = ctx.find_root().params.get("site_dir") or os.environ.get("SSPAGE_SITE") or "."
+    for folder in (Path(root).resolve(), *Path(root).resolve().parents):
+        pages = folder / "content" / "pages"
+        if pages.is_dir():
+            return [CompletionItem(p.stem) for p in sorted(pages.glob(f"{incomplete}*.yaml"))]
+    return []
+
+
+PAGE_ARG = click.argument("page_ref", metavar="PAGE", shell_complete=complete_page)
+ITEM_ARG = click.argument("item_ref", metavar="ITEM")
+
+
+def shorten(text: str, width: int = 60) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"

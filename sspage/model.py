@@ -1,0 +1,233 @@
+"""The data model: pages, their checklist items, and the site configuration.
+
+The classes are msgspec Structs. One definition gives three things: fast
+validation of the plain data that the YAML readers produce, the JSON Schema
+that editors use for completion (``sspage schema``), and the field order of
+the JSON that sspage writes. msgspec was chosen over pydantic because the
+command line must start in well under 0.1 s and pydantic's model set-up alone
+costs about that much (measured in docs/performance.md).
+
+Python attributes are snake_case; files and JSON use SharedStatus's camelCase.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+from typing import Annotated, Any, Literal, Union
+
+import msgspec
+from msgspec import UNSET, Meta, Struct, UnsetType
+
+# Limits. docs/file-format.md explains each; tests pin them.
+MAX_TITLE = 200
+MAX_TEXT = 500
+MAX_LATEST_UPDATE = 10_000
+MAX_ITEMS = 500
+MAX_SORT_ORDER = 2**31 - 1  # SharedStatus's sortOrder is a C# int
+MAX_FILE_BYTES = 1024 * 1024
+MIN_PUBLIC_CODE = 12
+MAX_PUBLIC_CODE = 64
+
+GUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+PUBLIC_CODE_PATTERN = rf"^[0-9A-Za-z]{{{MIN_PUBLIC_CODE},{MAX_PUBLIC_CODE}}}$"
+TOKEN_HASH_PATTERN = r"^sha256:[0-9a-f]{64}$"
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+MAX_SLUG = 64
+
+# Tab and newline are text; every other control character is refused because
+# it is invisible on the page and usually a paste accident.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+class State(enum.IntEnum):
+    """An item's state. Files and the command line accept the number or the name."""
+
+    PENDING = 0
+    ACTIVE = 1
+    COMPLETE = 2
+
+    @property
+    def label(self) -> str:
+        return self.name.capitalize()
+
+    @classmethod
+    def parse(cls, value: object) -> State:
+        """Accept 0/1/2 (as int or digit string) or a name, case-insensitively."""
+        if isinstance(value, State):
+            return value
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 2:
+            return cls(value)
+        if isinstance(value, str):
+            text = value.strip().lower()
+            if text in ("0", "1", "2"):
+                return cls(int(text))
+            if text.upper() in cls.__members__:
+                return cls[text.upper()]
+        raise ValueError(
+            f"unknown state {value!r}: expected 0, 1, 2, pending, active or complete"
+        )
+
+
+StateValue = Union[Literal[0, 1, 2], Literal["pending", "active", "complete"]]
+UtcTime = Annotated[
+    dt.datetime,
+    Meta(tz=True, description="ISO-8601 time with a zone, for example 2026-06-08T14:30:00Z."),
+]
+Guid = Annotated[str, Meta(pattern=GUID_PATTERN, description="The item's GUID.")]
+
+
+class Item(Struct, kw_only=True, rename="camel", forbid_unknown_fields=True):
+    """One checklist item. Fields that a hand edit may leave out are filled by ``sspage fmt``."""
+
+    id: Guid | UnsetType = UNSET
+    text: Annotated[
+        str, Meta(min_length=1, max_length=MAX_TEXT, description="What this step is.")
+    ]
+    sort_order: (
+        Annotated[
+            int,
+            Meta(ge=0, le=MAX_SORT_ORDER, description="Position key; lower comes first."),
+        ]
+        | UnsetType
+    ) = UNSET
+    state: Annotated[
+        StateValue, Meta(description="0 or pending, 1 or active, 2 or complete.")
+    ] = 0
+    created_utc: UtcTime | UnsetType = UNSET
+    updated_utc: UtcTime | UnsetType = UNSET
+
+    def __post_init__(self) -> None:
+        self.state = State.parse(self.state)
+        if isinstance(self.id, str):
+            self.id = self.id.lower()
+        self.created_utc = _to_utc(self.created_utc)
+        self.updated_utc = _to_utc(self.updated_utc)
+
+    @property
+    def state_enum(self) -> State:
+        return State.parse(self.state)
+
+
+class Page(Struct, kw_only=True, rename="camel", forbid_unknown_fields=True, dict=True):
+    """A status page. ``slug`` and ``path`` are set by the store; they are not file fields."""
+
+    public_code: (
+        Annotated[
+            str,
+            Meta(pattern=PUBLIC_CODE_PATTERN, description="Random base62 code in public URLs."),
+        ]
+        | UnsetType
+    ) = UNSET
+    title: Annotated[str, Meta(min_length=1, max_length=MAX_TITLE)]
+    latest_update: (
+        Annotated[
+            str,
+            Meta(
+                max_length=MAX_LATEST_UPDATE,
+                description="Latest news for viewers; Markdown allowed.",
+            ),
+        ]
+        | None
+    ) = None
+    created_utc: UtcTime | UnsetType = UNSET
+    updated_utc: UtcTime | UnsetType = UNSET
+    expires_utc: UtcTime | None = None
+    api_token_hash: (
+        Annotated[
+            str,
+            Meta(
+                pattern=TOKEN_HASH_PATTERN,
+                description="Hash of the page's API token; the token itself is never stored.",
+            ),
+        ]
+        | None
+    ) = None
+    items: Annotated[list[Item], Meta(max_length=MAX_ITEMS)] = []
+
+    def __post_init__(self) -> None:
+        self.created_utc = _to_utc(self.created_utc)
+        self.updated_utc = _to_utc(self.updated_utc)
+        self.expires_utc = _to_utc(self.expires_utc)
+
+    def sorted_items(self) -> list[Item]:
+        """Items in display order: by sortOrder, then by position in the file."""
+        return sorted(self.items, key=_sort_key)
+
+    def is_expired(self, now: dt.datetime) -> bool:
+        return self.expires_utc is not None and self.expires_utc <= now
+
+
+class SiteConfig(Struct, kw_only=True, forbid_unknown_fields=True):
+    """``content/site.yaml``."""
+
+    title: Annotated[str, Meta(min_length=1, max_length=MAX_TITLE)] = "Status"
+    base_url: Annotated[
+        str,
+        Meta(
+            pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$",
+            description="Where the site is published; publicUrl is {base_url}/s/{publicCode}.",
+        ),
+    ] = "http://localhost:8000"
+    edit_url: (
+        Annotated[
+            str,
+            Meta(
+                description="Template for adminUrl, the page file on your git host. "
+                "{path} is the file's path in the repository, {slug} the page's slug."
+            ),
+        ]
+        | None
+    ) = None
+    language: Annotated[str, Meta(pattern=r"^[a-z]{2}(-[A-Za-z]{2,4})?$")] = "en"
+    timezone: Annotated[str, Meta(description="IANA time zone, e.g. Europe/London.")] = "UTC"
+
+
+def _to_utc(value: Any) -> Any:
+    if isinstance(value, dt.datetime) and value.utcoffset() != dt.timedelta(0):
+        return value.astimezone(dt.timezone.utc)
+    if isinstance(value, dt.datetime) and value.tzinfo is not dt.timezone.utc:
+        return value.replace(tzinfo=dt.timezone.utc)
+    return value
+
+
+def _sort_key(item: Item) -> int:
+    return item.sort_order if isinstance(item.sort_order, int) else MAX_SORT_ORDER
+
+
+def utc_now() -> dt.datetime:
+    """Now, to the second: SharedStatus timestamps carry no fractions."""
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+
+
+def format_utc(value: dt.datetime) -> str:
+    """``2026-06-08T14:30:00Z``: the one timestamp format of files and JSON."""
+    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def text_problem(value: str, *, multiline: bool) -> str | None:
+    """Why ``value`` cannot be stored as text, or None if it can."""
+    if not value.strip():
+        return "must not be empty or only spaces"
+    if not multiline and ("\n" in value or "\t" in value):
+        return "must be a single line"
+    found = _CONTROL.search(value)
+    if found:
+        return f"contains the control character U+{ord(found.group()):04X}"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "is not valid Unicode text"
+    return None
+
+
+def schema(kind: str = "page") -> dict[str, Any]:
+    """The JSON Schema of a page file or of ``site.yaml``."""
+    cls = {"page": Page, "site": SiteConfig}[kind]
+    result: dict[str, Any] = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": f"sspage {kind} file",
+    }
+    result.update(msgspec.json.schema(cls))
+    return result

@@ -1,0 +1,506 @@
+"""The page store: a site folder of YAML files, and every SharedStatus operation on it.
+
+``Site`` is the library's front door::
+
+    import sspage
+    site = sspage.open_site()
+    created = site.create_page("Kitchen renovation", items=["Survey booked", "Materials ordered"])
+    site.update_item(created.page.slug, "#2", state="active")
+
+Every change takes the site lock, reads the file, applies the change to its
+round-trip data, validates the result and writes it atomically, so hand
+edits and command-line edits never undo each other.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from . import document as doc
+from .errors import ConfigError, ContentError, InputError, NotFoundError, Problem
+from .lock import SiteLock
+from .model import MAX_ITEMS, MAX_SORT_ORDER, Item, Page, SiteConfig, State, text_problem, utc_now
+from .refs import check_slug, describe_page_ref, is_public_code, is_slug, resolve_item, slugify
+from .validate import Invalid, Issue, format_loc, page_from_data, site_from_data
+from .yamlio import (
+    YamlProblem,
+    atomic_delete,
+    atomic_write,
+    edit_document,
+    iter_yaml_files,
+    new_document,
+    parse,
+    read_bytes,
+)
+
+CONTENT = "content"
+SITE_FILE = "site.yaml"
+PAGES = "pages"
+STATE_DIR = ".sspage"
+SCHEMA_COMMENT = "# yaml-language-server: $schema=../schema/page.schema.json\n"
+
+_UNSET: Any = msgspec.UNSET
+
+
+@dataclass
+class Change:
+    """What one mutation did, in words for people and trailers for machines."""
+
+    path: Path
+    summary: str
+    trailers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class CreatedPage:
+    """The result of :meth:`Site.create_page`. ``token`` is shown once and stored only as a hash."""
+
+    page: Page
+    token: str
+
+
+class Site:
+    """A site folder: ``content/site.yaml`` and ``content/pages/*.yaml``."""
+
+    def __init__(self, root: Path | str, *, now: Callable[[], dt.datetime] = utc_now,
+                 on_change: Callable[[Change], None] | None = None) -> None:
+        self.root = Path(root).resolve()
+        self.content_dir = self.root / CONTENT
+        self.pages_dir = self.content_dir / PAGES
+        self.now = now
+        self.on_change = on_change
+        self.lock = SiteLock(self.root / STATE_DIR / "lock")
+        self._config: SiteConfig | None = None
+
+    # -- configuration and paths ---------------------------------------------------------
+
+    @property
+    def config(self) -> SiteConfig:
+        if self._config is None:
+            self._config = self._read_config()
+        return self._config
+
+    def _read_config(self) -> SiteConfig:
+        path = self.content_dir / SITE_FILE
+        if not path.is_file():
+            raise ConfigError(f"{self.display(path)} is missing", hint="run `sspage init`")
+        text = self._read_text(path)
+        parsed = self._parse(path, text)
+        try:
+            return site_from_data(parsed.data)
+        except Invalid as invalid:
+            raise ContentError(self._locate(path, parsed, invalid.issues)) from None
+
+    def display(self, path: Path) -> str:
+        """A path as the user should see it: relative to the site root."""
+        try:
+            return str(path.relative_to(self.root))
+        except ValueError:
+            return str(path)
+
+    def page_path(self, slug: str) -> Path:
+        return self.pages_dir / f"{check_slug(slug)}.yaml"
+
+    def public_url(self, page: Page) -> str:
+        return f"{self.config.base_url}/s/{page.public_code}"
+
+    def admin_url(self, page: Page) -> str:
+        """Where the page is managed: its file on the git host (``edit_url``), else its path."""
+        path = self.display(self.page_path(page.slug)).replace(os.sep, "/")
+        template = self.config.edit_url
+        return template.format(path=path, slug=page.slug) if template else path
+
+    # -- reading -------------------------------------------------------------------------
+
+    def page_paths(self) -> list[Path]:
+        return list(iter_yaml_files(self.pages_dir))
+
+    def pages(self) -> list[Page]:
+        """Every page, in slug order. Raises :class:`ContentError` listing every bad file."""
+        pages: list[Page] = []
+        problems: list[Problem] = []
+        for path in self.page_paths():
+            try:
+                pages.append(self.read_page(path))
+            except ContentError as error:
+                problems.extend(error.problems)
+        if problems:
+            raise ContentError(problems)
+        return pages
+
+    def page(self, ref: str) -> Page:
+        """A page by slug or publicCode."""
+        return self.read_page(self.find_page(ref))
+
+    def find_page(self, ref: str) -> Path:
+        if is_slug(ref):
+            path = self.pages_dir / f"{ref}.yaml"
+            if path.is_file():
+                return path
+        if is_public_code(ref):
+            needle = ref.encode()
+            for path in self.page_paths():
+                if needle in path.read_bytes():
+                    try:
+                        if self.read_page(path, complete=False).public_code == ref:
+                            return path
+                    except ContentError:
+                        continue
+        raise NotFoundError(describe_page_ref(ref), hint="`sspage page list` shows every page")
+
+    def read_page(self, path: Path, *, complete: bool = True) -> Page:
+        text = self._read_text(path)
+        parsed = self._parse(path, text)
+        try:
+            page = page_from_data(parsed.data, complete=complete)
+        except Invalid as invalid:
+            raise ContentError(self._locate(path, parsed, invalid.issues)) from None
+        page.slug = path.stem
+        page.path = path
+        return page
+
+    def _read_text(self, path: Path) -> str:
+        try:
+            data = read_bytes(path)
+            return data.decode("utf-8")
+        except YamlProblem as problem:
+            raise ContentError([problem.problem(self.display(path))]) from None
+        except UnicodeDecodeError as error:
+            raise ContentError([Problem(self.display(path), None, None, "",
+                                        f"not UTF-8 text (byte {error.start})")]) from None
+        except OSError as error:
+            raise ContentError([Problem(self.display(path), None, None, "",
+                                        f"cannot read: {error.strerror}")]) from None
+
+    def _parse(self, path: Path, text: str) -> Any:
+        try:
+            return parse(text)
+        except YamlProblem as problem:
+            raise ContentError([problem.problem(self.display(path))]) from None
+
+    def _locate(self, path: Path, parsed: Any, issues: list[Issue]) -> list[Problem]:
+        shown = self.display(path)
+        problems = []
+        for issue in issues:
+            line, col = parsed.locate(issue.loc)
+            problems.append(Problem(shown, line, col, format_loc(issue.loc), issue.message, issue.hint))
+        return problems
+
+    # -- creating and deleting pages -----------------------------------------------------
+
+    def create_page(self, title: str, *, items: Sequence[str | dict[str, Any]] = (),
+                    latest_update: str | None = None, expires: dt.datetime | None = None,
+                    slug: str | None = None) -> CreatedPage:
+        """Create a page, optionally with items (text, or dicts with text/state/sortOrder)."""
+        from .tokens import hash_token, new_public_code, new_token
+
+        _check_text("title", title, multiline=False)
+        if latest_update is not None:
+            _check_text("latest update", latest_update, multiline=True)
+        specs = [_item_spec(entry, position) for position, entry in enumerate(items)]
+        if len(specs) > MAX_ITEMS:
+            raise InputError(f"a page can hold at most {MAX_ITEMS} items")
+        now = self.now()
+        token = new_token()
+        data = doc.new_mapping([
+            ("publicCode", new_public_code()),
+            ("title", doc.text_value(title)),
+            ("latestUpdate", None if latest_update is None else doc.text_value(latest_update)),
+            ("createdUtc", doc.time_value(now)),
+            ("updatedUtc", doc.time_value(now)),
+            ("expiresUtc", None if expires is None else doc.time_value(expires)),
+            ("apiTokenHash", hash_token(token)),
+            ("items", [doc.new_item(text, state, order, now) for text, state, order in specs]),
+        ])
+        with self.lock:
+            chosen = check_slug(slug) if slug else self._free_slug(slugify(title))
+            path = self.page_path(chosen)
+            if path.exists():
+                raise InputError(f"a page with the slug {chosen!r} already exists",
+                                 hint="pass another --slug")
+            page = self._write(path, new_document(data), prefix=SCHEMA_COMMENT)
+            self._changed(Change(path, f"{title}: create page",
+                                 {"Sspage-Page": str(page.public_code)}))
+        return CreatedPage(page, token)
+
+    def delete_page(self, ref: str) -> Page:
+        with self.lock:
+            path = self.find_page(ref)
+            page = self.read_page(path, complete=False)
+            atomic_delete(path)
+            self._changed(Change(path, f"{page.title}: delete page",
+                                 {"Sspage-Page": str(page.public_code)}))
+        return page
+
+    def _free_slug(self, base: str) -> str:
+        candidate, number = base, 2
+        while (self.pages_dir / f"{candidate}.yaml").exists():
+            suffix = f"-{number}"
+            candidate = base[: 64 - len(suffix)] + suffix
+            number += 1
+        return candidate
+
+    # -- changing pages ------------------------------------------------------------------
+
+    def update_page(self, ref: str, *, title: str | None = None,
+                    latest_update: str | None = _UNSET, expires: dt.datetime | None = _UNSET) -> Page:
+        """Change the title, latest update (None clears it) or expiry (None: never expires)."""
+        if title is not None:
+            _check_text("title", title, multiline=False)
+        if latest_update not in (None, _UNSET):
+            _check_text("latest update", latest_update, multiline=True)
+        if title is None and latest_update is _UNSET and expires is _UNSET:
+            raise InputError("nothing to change", hint="give a title, latest update or expiry")
+        with self.edit(ref) as edit:
+            words = []
+            if title is not None:
+                doc.put(edit.data, "title", doc.text_value(title), doc.PAGE_KEYS)
+                words.append(f"title {title!r}")
+            if latest_update is not _UNSET:
+                value = None if latest_update is None else doc.text_value(latest_update)
+                doc.put(edit.data, "latestUpdate", value, doc.PAGE_KEYS)
+                words.append("latest update cleared" if latest_update is None else "latest update")
+            if expires is not _UNSET:
+                value = None if expires is None else doc.time_value(expires)
+                doc.put(edit.data, "expiresUtc", value, doc.PAGE_KEYS)
+                words.append("no expiry" if expires is None else f"expires {doc.time_value(expires)}")
+            edit.summary = f"{title or edit.page.title}: " + ", ".join(words)
+        return edit.result_page
+
+    def rotate_token(self, ref: str) -> str:
+        """A new API token for the page; the old one stops working. Returns it (show it once)."""
+        from .tokens import hash_token, new_token
+
+        token = new_token()
+        with self.edit(ref, touch=False) as edit:
+            doc.put(edit.data, "apiTokenHash", hash_token(token), doc.PAGE_KEYS)
+            edit.summary = f"{edit.page.title}: rotate API token"
+        return token
+
+    def verify_token(self, ref: str, token: str) -> bool:
+        from .tokens import verify_token
+
+        return verify_token(token, self.page(ref).api_token_hash)
+
+    # -- items ---------------------------------------------------------------------------
+
+    def add_item(self, ref: str, text: str, *, state: State | str | int = State.PENDING,
+                 sort_order: int | None = None) -> Item:
+        """Add an item; without a sortOrder it goes to the end."""
+        _check_text("text", text, multiline=True)
+        wanted = _parse_state(state)
+        if sort_order is not None:
+            _check_sort_order(sort_order)
+        with self.edit(ref) as edit:
+            items = doc.items_of(edit.data)
+            if len(items) >= MAX_ITEMS:
+                raise InputError(f"{edit.page.title} already has {MAX_ITEMS} items, the limit")
+            if sort_order is None:
+                sort_order = max((int(i.sort_order) for i in edit.page.items), default=-1) + 1
+            mapping = doc.new_item(text, wanted, sort_order, edit.now)
+            items.append(mapping)
+            edit.item_id = mapping["id"]
+            edit.summary = f"{edit.page.title}: add {text!r} ({wanted.label})"
+        return edit.result_item
+
+    def update_item(self, ref: str, item: str, *, text: str | None = None,
+                    state: State | str | int | None = None) -> Item:
+        """Change an item's text and/or state (PATCH). Send at least one."""
+        if text is None and state is None:
+            raise InputError("nothing to change", hint="give a new state or text")
+        if text is not None:
+            _check_text("text", text, multiline=True)
+        wanted = None if state is None else _parse_state(state)
+        with self.edit(ref) as edit:
+            target, mapping = edit.find(item)
+            changes = []
+            if wanted is not None and wanted != target.state:
+                doc.put(mapping, "state", doc.state_value(wanted, mapping.get("state")), doc.ITEM_KEYS)
+                changes.append(f"{State.parse(target.state).label} → {wanted.label}")
+            if text is not None and text != target.text:
+                doc.put(mapping, "text", doc.text_value(text), doc.ITEM_KEYS)
+                changes.append(f"now {text!r}")
+            if changes:
+                doc.put(mapping, "updatedUtc", doc.time_value(edit.now), doc.ITEM_KEYS)
+            else:
+                edit.changed = False
+            edit.item_id = str(target.id)
+            edit.summary = f"{edit.page.title}: {target.text!r} " + (
+                ", ".join(changes) if changes else "unchanged")
+        return edit.result_item
+
+    def delete_item(self, ref: str, item: str) -> Item:
+        with self.edit(ref) as edit:
+            target, mapping = edit.find(item)
+            items = doc.items_of(edit.data)
+            del items[[id(m) for m in items].index(id(mapping))]
+            edit.summary = f"{edit.page.title}: delete {target.text!r}"
+            edit.item_id = str(target.id)
+        return target
+
+    def move_item(self, ref: str, item: str, to: int) -> Item:
+        """Move an item to display position ``to`` (1-based); sortOrders become 0..n-1."""
+        with self.edit(ref) as edit:
+            target, _ = edit.find(item)
+            ordered = [i for i in edit.page.sorted_items() if i is not target]
+            if not 1 <= to <= len(ordered) + 1:
+                raise InputError(f"position {to} is out of range",
+                                 hint=f"use 1 to {len(ordered) + 1}")
+            ordered.insert(to - 1, target)
+            mappings = {m["id"]: m for m in doc.items_of(edit.data)}
+            for order, entry in enumerate(ordered):
+                mapping = mappings[entry.id]
+                if int(entry.sort_order) != order:
+                    doc.put(mapping, "sortOrder", order, doc.ITEM_KEYS)
+            doc.put(mappings[target.id], "updatedUtc", doc.time_value(edit.now), doc.ITEM_KEYS)
+            edit.item_id = str(target.id)
+            edit.summary = f"{edit.page.title}: move {target.text!r} to #{to}"
+        return edit.result_item
+
+    # -- the edit cycle --------------------------------------------------------------------
+
+    @contextmanager
+    def edit(self, ref: str, *, touch: bool = True) -> Iterator[PageEdit]:
+        """Lock, load a page for a round-trip edit, and on success validate and write it."""
+        with self.lock:
+            path = self.find_page(ref)
+            text = self._read_text(path)
+            try:
+                document = edit_document(text)
+            except YamlProblem as problem:
+                raise ContentError([problem.problem(self.display(path))]) from None
+            try:
+                page = page_from_data(document.plain, complete=False)
+            except Invalid as invalid:
+                raise ContentError(self._locate(path, parse(text), invalid.issues)) from None
+            now = self.now()
+            filled = doc.fill_missing(document.data, now)
+            edit = PageEdit(self, path, document, self._revalidate(path, document.data), now)
+            edit.touch = touch
+            yield edit
+            if not (edit.changed or filled):
+                return
+            if edit.touch and edit.changed:
+                document.data["updatedUtc"] = doc.time_value(now)
+            edit.result_page = self._write(path, document)
+            trailers = {"Sspage-Page": str(edit.result_page.public_code)}
+            if edit.item_id:
+                trailers["Sspage-Item"] = edit.item_id
+            self._changed(Change(path, edit.summary, trailers))
+
+    def _revalidate(self, path: Path, data: Any) -> Page:
+        page = page_from_data(_plain(data))
+        page.slug = path.stem
+        page.path = path
+        return page
+
+    def _write(self, path: Path, document: Any, prefix: str = "") -> Page:
+        page = self._revalidate(path, document.data)
+        atomic_write(path, prefix + document.dump())
+        return page
+
+    def _changed(self, change: Change) -> None:
+        if self.on_change is not None:
+            self.on_change(change)
+
+
+class PageEdit:
+    """One page open for change inside :meth:`Site.edit`."""
+
+    def __init__(self, site: Site, path: Path, document: Any, page: Page, now: dt.datetime) -> None:
+        self.site, self.path, self.document, self.page, self.now = site, path, document, page, now
+        self.data = document.data
+        self.summary = f"{page.title}: edit"
+        self.touch = True
+        self.changed = True
+        self.item_id: str | None = None
+        self.result_page: Page = page
+
+    def find(self, ref: str) -> tuple[Item, Any]:
+        target = resolve_item(self.page.sorted_items(), ref, self.page.title)
+        for mapping in doc.items_of(self.data):
+            if str(mapping.get("id", "")).lower() == target.id:
+                return target, mapping
+        raise NotFoundError(f"item {ref!r} vanished while editing")  # pragma: no cover
+
+    @property
+    def result_item(self) -> Item:
+        for item in self.result_page.items:
+            if item.id == self.item_id:
+                return item
+        raise NotFoundError(f"item {self.item_id} is not on the page")  # pragma: no cover
+
+
+# -- helpers -----------------------------------------------------------------------------
+
+
+def _plain(data: Any) -> Any:
+    """Round-trip data as plain Python, with scalars as the strings a file would hold."""
+    if isinstance(data, dict):
+        return {str(key): _plain(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_plain(value) for value in data]
+    if data is None or isinstance(data, str):
+        return None if data is None else str(data)
+    return str(data)
+
+
+def _check_text(what: str, value: str, *, multiline: bool) -> None:
+    from .model import MAX_LATEST_UPDATE, MAX_TEXT, MAX_TITLE
+
+    limit = {"title": MAX_TITLE, "text": MAX_TEXT}.get(what, MAX_LATEST_UPDATE)
+    if not isinstance(value, str):
+        raise InputError(f"the {what} must be text")
+    why = text_problem(value, multiline=multiline)
+    if why:
+        raise InputError(f"the {what} {why}")
+    if len(value) > limit:
+        raise InputError(f"the {what} is {len(value)} characters long; the limit is {limit}")
+
+
+def _parse_state(value: State | str | int) -> State:
+    try:
+        return State.parse(value)
+    except ValueError as error:
+        raise InputError(str(error)) from None
+
+
+def _check_sort_order(value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SORT_ORDER:
+        raise InputError(f"sortOrder must be a whole number from 0 to {MAX_SORT_ORDER}")
+
+
+def _item_spec(entry: str | dict[str, Any], position: int) -> tuple[str, State, int]:
+    if isinstance(entry, str):
+        entry = {"text": entry}
+    text = entry.get("text")
+    if not isinstance(text, str):
+        raise InputError(f"item {position + 1} needs a text")
+    _check_text("text", text, multiline=True)
+    state = _parse_state(entry.get("state", State.PENDING))
+    order = entry.get("sortOrder", entry.get("sort_order", position))
+    _check_sort_order(order)
+    return text, state, order
+
+
+def open_site(path: Path | str | None = None, **options: Any) -> Site:
+    """The site at ``path``, or the first folder upwards from the current one that has one."""
+    start = Path(path) if path is not None else Path(os.environ.get("SSPAGE_SITE") or Path.cwd())
+    if path is not None or os.environ.get("SSPAGE_SITE"):
+        if not (start / CONTENT / SITE_FILE).is_file():
+            raise ConfigError(f"{start} is not an sspage site (no {CONTENT}/{SITE_FILE})",
+                              hint="run `sspage init` there first")
+        return Site(start, **options)
+    for folder in (start.resolve(), *start.resolve().parents):
+        if (folder / CONTENT / SITE_FILE).is_file():
+            return Site(folder, **options)
+    raise ConfigError("no sspage site here or in any parent folder",
+                      hint="run `sspage init`, or pass --site DIR")

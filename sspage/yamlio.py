@@ -1,0 +1,424 @@
+"""YAML in and out, with one set of rules for both directions.
+
+Reading (``read``) uses PyYAML's C parser, because a build reads thousands of
+files. Editing (``edit_document``) uses ruamel.yaml's round-trip mode, so
+that comments, key order and formatting survive. Both produce a node tree
+that :func:`to_plain` turns into plain data under the same rules:
+
+* no implicit typing: every scalar is text except ``null``/``~``/empty, so
+  ``no``, ``off``, ``1.10`` and ``012`` stay exactly as written, and the
+  model converts numbers, booleans and times only where a field wants one;
+* no tags (``!!python/object`` and friends), no anchors or aliases, no
+  duplicate keys, a mapping at the top, and a size limit.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import Problem
+from .model import MAX_FILE_BYTES
+from .validate import Loc
+
+STR_TAG = "tag:yaml.org,2002:str"
+NULL_TAG = "tag:yaml.org,2002:null"
+SEQ_TAG = "tag:yaml.org,2002:seq"
+MAP_TAG = "tag:yaml.org,2002:map"
+NULL_WORDS = frozenset(("", "~", "null", "Null", "NULL"))
+ALLOWED_TAGS = frozenset((STR_TAG, NULL_TAG, SEQ_TAG, MAP_TAG))
+
+
+class YamlProblem(Exception):
+    """A file-level problem found while reading; the caller knows the path."""
+
+    def __init__(self, message: str, line: int | None = None, col: int | None = None,
+                 hint: str | None = None, field: str = "") -> None:
+        super().__init__(message)
+        self.message, self.line, self.col, self.hint, self.field = message, line, col, hint, field
+
+    def problem(self, path: str) -> Problem:
+        return Problem(path, self.line, self.col, self.field, self.message, self.hint)
+
+
+def read_bytes(path: Path) -> bytes:
+    with open(path, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size > MAX_FILE_BYTES:
+            raise YamlProblem(
+                f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}",
+                hint="split the page or shorten its texts",
+            )
+        return handle.read(MAX_FILE_BYTES + 1)
+
+
+# -- the fast reader ------------------------------------------------------------------------
+
+
+@dataclass
+class Parsed:
+    """A file's plain data and the node tree it came from (for locating problems)."""
+
+    data: Any
+    root: Any
+
+    def locate(self, loc: Loc) -> tuple[int, int]:
+        return locate(self.root, loc)
+
+
+def _parser_class() -> Any:
+    import yaml
+    from yaml import nodes
+
+    base = getattr(yaml, "CParser", None)
+    if base is None:  # PyYAML built without libyaml: same rules, slower
+        from yaml.composer import Composer
+        from yaml.parser import Parser
+        from yaml.reader import Reader
+        from yaml.scanner import Scanner
+
+        class PureParser(Reader, Scanner, Parser, Composer):
+            def __init__(self, stream: Any) -> None:
+                Reader.__init__(self, stream)
+                Scanner.__init__(self)
+                Parser.__init__(self)
+                Composer.__init__(self)
+
+        base = PureParser
+
+    scalar = nodes.ScalarNode
+    sequence = nodes.SequenceNode
+
+    class StrictParser(base):  # type: ignore[misc, valid-type]
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+            if kind is scalar:
+                return NULL_TAG if implicit[0] and value in NULL_WORDS else STR_TAG
+            return SEQ_TAG if kind is sequence else MAP_TAG
+
+        def descend_resolver(self, *args: Any) -> None:  # used by the pure parser only
+            pass
+
+        def ascend_resolver(self, *args: Any) -> None:
+            pass
+
+    return StrictParser
+
+
+_PARSER: Any = None
+
+
+def parse(data: bytes | str) -> Parsed:
+    """Parse one YAML document under sspage's rules; raise :class:`YamlProblem` if it breaks one."""
+    global _PARSER
+    if _PARSER is None:
+        _PARSER = _parser_class()
+    import yaml
+
+    if (b"&" if isinstance(data, bytes) else "&") in data:
+        _refuse_anchors(data)
+    parser = _PARSER(data)
+    try:
+        root = parser.get_single_node()
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        raise YamlProblem(
+            f"YAML syntax error: {error.problem or error.context}",
+            mark.line + 1 if mark else None,
+            mark.column + 1 if mark else None,
+            hint="check the indentation and quoting around this line",
+        ) from None
+    except yaml.YAMLError as error:
+        raise YamlProblem(f"cannot read the file: {error}") from None
+    finally:
+        parser.dispose()
+    return Parsed(to_plain(root), root)
+
+
+def _refuse_anchors(data: bytes | str) -> None:
+    # Anchors are rare in page files, so only files containing "&" pay for an event scan.
+    import yaml
+
+    parser = _PARSER(data)
+    try:
+        while parser.check_event():
+            event = parser.get_event()
+            if getattr(event, "anchor", None):
+                mark = event.start_mark
+                raise YamlProblem(
+                    "anchors and aliases (&name, *name) are not allowed",
+                    mark.line + 1, mark.column + 1,
+                    hint="write the value out in full",
+                )
+    except yaml.MarkedYAMLError:
+        pass  # parse() reports syntax errors with their position
+    finally:
+        parser.dispose()
+
+
+def to_plain(root: Any) -> Any:
+    """Plain dicts, lists, str and None from a PyYAML or ruamel node tree, enforcing the rules."""
+    if root is None:
+        raise YamlProblem("the file is empty", 1, 1, hint="a page file starts with `title: ...`")
+    seen: set[int] = set()
+
+    def build(node: Any) -> Any:
+        if id(node) in seen:  # an alias reuses a node object
+            _fail_node(node, "anchors and aliases (&name, *name) are not allowed",
+                       "write the value out in full")
+        seen.add(id(node))
+        if getattr(node, "anchor", None):  # ruamel keeps anchors on nodes; PyYAML's are scanned
+            _fail_node(node, "anchors and aliases (&name, *name) are not allowed",
+                       "write the value out in full")
+        tag = str(node.tag)
+        if tag not in ALLOWED_TAGS:
+            _fail_node(node, f"the tag {tag} is not allowed", "remove the tag; write plain values")
+        kind = node.id
+        if kind == "scalar":
+            return None if tag == NULL_TAG else node.value
+        if kind == "sequence":
+            return [build(child) for child in node.value]
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = build(key_node)
+            if not isinstance(key, str):
+                _fail_node(key_node, "a key must be plain text", None)
+            if key in result:
+                _fail_node(key_node, f"duplicate key {key!r}", "keep one of them", key)
+            result[key] = build(value_node)
+        return result
+
+    data = build(root)
+    if not isinstance(data, dict):
+        raise YamlProblem(
+            "the top level must be a mapping of fields",
+            root.start_mark.line + 1, root.start_mark.column + 1,
+            hint="a page file starts with `title: ...`",
+        )
+    return data
+
+
+def _fail_node(node: Any, message: str, hint: str | None, field: str = "") -> None:
+    mark = node.start_mark
+    raise YamlProblem(message, mark.line + 1, mark.column + 1, hint, field)
+
+
+def locate(root: Any, loc: Loc) -> tuple[int, int]:
+    """Line and column (1-based) of the node at ``loc``, or of its nearest existing parent."""
+    node = root
+    for part in loc:
+        if node.id == "mapping":
+            match = next(((k, v) for k, v in node.value if k.value == part), None)
+            if match is None:
+                break
+            # A problem with the value points at the value; a missing child at its key.
+            node = match[1]
+        elif node.id == "sequence" and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+        else:
+            break
+    mark = node.start_mark
+    return mark.line + 1, mark.column + 1
+
+
+# -- the round-trip editor ------------------------------------------------------------------
+
+
+class Document:
+    """A page file loaded for editing. Change ``data`` in place, then :meth:`dump`."""
+
+    def __init__(self, data: Any, plain: Any, indent: tuple[int, int]) -> None:
+        self.data = data
+        self.plain = plain
+        self._indent = indent
+
+    def dump(self) -> str:
+        out = io.StringIO()
+        _dumper(self._indent).dump(self.data, out)
+        return out.getvalue()
+
+
+def edit_document(text: str) -> Document:
+    """Load ``text`` for a round-trip edit; raise :class:`YamlProblem` if it breaks the rules."""
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    yaml = _round_trip()
+    try:
+        # The steps of YAML.load, split so the rules can see the nodes before construction.
+        if hasattr(yaml, "doc_infos"):  # ruamel.yaml >= 0.18.7
+            from ruamel.yaml.docinfo import DocInfo
+
+            yaml.doc_infos.append(DocInfo(requested_version=None))
+        yaml.tags = {}
+        constructor, parser = yaml.get_constructor_parser(text)
+        try:
+            root = constructor.composer.get_single_node()
+            plain = to_plain(root)
+            data = constructor.construct_document(root)
+        finally:
+            parser.dispose()
+            yaml.reader.reset_reader()
+            yaml.scanner.reset_scanner()
+    except MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        raise YamlProblem(
+            f"YAML syntax error: {error.problem or error.context}",
+            mark.line + 1 if mark else None,
+            mark.column + 1 if mark else None,
+        ) from None
+    except YAMLError as error:
+        raise YamlProblem(f"cannot read the file: {error}") from None
+    return Document(data, plain, _guess_indent(text))
+
+
+def new_document(data: Any) -> Document:
+    return Document(data, None, (4, 2))
+
+
+_ROUND_TRIP: Any = None
+_DUMPERS: dict[tuple[int, int], Any] = {}
+
+
+def _round_trip() -> Any:
+    global _ROUND_TRIP
+    if _ROUND_TRIP is None:
+        from ruamel.yaml import YAML
+        from ruamel.yaml.constructor import RoundTripConstructor
+        from ruamel.yaml.nodes import ScalarNode, SequenceNode
+        from ruamel.yaml.resolver import VersionedResolver
+        from ruamel.yaml.tag import Tag
+
+        class PlainResolver(VersionedResolver):
+            def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+                if kind is ScalarNode:
+                    name = NULL_TAG if implicit[0] and value in NULL_WORDS else STR_TAG
+                else:
+                    name = SEQ_TAG if kind is SequenceNode else MAP_TAG
+                return Tag(suffix=name)
+
+        class PlainConstructor(RoundTripConstructor):
+            def construct_yaml_str(self, node: Any) -> Any:
+                value = super().construct_yaml_str(node)
+                if type(value) is str and not node.style:
+                    return Verbatim(value)
+                return value
+
+        PlainConstructor.add_constructor(STR_TAG, PlainConstructor.construct_yaml_str)
+        _ROUND_TRIP = YAML(typ="rt")
+        _ROUND_TRIP.Resolver = PlainResolver
+        _ROUND_TRIP.Constructor = PlainConstructor
+        _ROUND_TRIP.preserve_quotes = True
+    return _ROUND_TRIP
+
+
+class Verbatim(str):
+    """A plain scalar as it was written; dumped back unquoted even if it looks like a number."""
+
+
+def _dumper(indent: tuple[int, int]) -> Any:
+    if indent not in _DUMPERS:
+        from ruamel.yaml import YAML
+        from ruamel.yaml.nodes import ScalarNode
+        from ruamel.yaml.representer import RoundTripRepresenter
+        from ruamel.yaml.resolver import VersionedResolver
+
+        resolver = VersionedResolver()
+
+        class Representer(RoundTripRepresenter):
+            pass
+
+        def represent_verbatim(self: Any, data: Verbatim) -> Any:
+            tag = resolver.resolve(ScalarNode, str(data), (True, False))
+            return self.represent_scalar(tag, str(data))
+
+        def represent_none(self: Any, data: None) -> Any:
+            return self.represent_scalar(NULL_TAG, "null")
+
+        Representer.add_representer(Verbatim, represent_verbatim)
+        Representer.add_representer(type(None), represent_none)
+        yaml = YAML(typ="rt")
+        yaml.Representer = Representer
+        yaml.width = 4096  # never fold long lines that a person wrote on one line
+        sequence, offset = indent
+        yaml.indent(mapping=2, sequence=sequence, offset=offset)
+        yaml.allow_unicode = True
+        _DUMPERS[indent] = yaml
+    return _DUMPERS[indent]
+
+
+def _guess_indent(text: str) -> tuple[int, int]:
+    """(sequence indent, dash offset) as the file's first block sequence uses them.
+
+    ``items:`` / ``  - id: x`` is (4, 2); ``items:`` / ``- id: x`` is (2, 0).
+    """
+    key_indent = 0
+    for line in text.splitlines():
+        content = line.lstrip(" ")
+        if content.startswith("- "):
+            dash = len(line) - len(content)
+            after = len(content) - len(content[1:].lstrip(" ")) + dash
+            return max(after - key_indent, 2), max(dash - key_indent, 0)
+        if content.rstrip().endswith(":") and not content.startswith("#"):
+            key_indent = len(line) - len(content)
+    return 4, 2
+
+
+# -- atomic writes ----------------------------------------------------------------------------
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text``: temp file in the same folder, fsync, rename, fsync folder.
+
+    A crash at any moment leaves either the old file or the new one, never a mix.
+    """
+    folder = path.parent
+    mode = 0o644
+    try:
+        mode = os.stat(path).st_mode & 0o777
+    except FileNotFoundError:
+        pass
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, mode)
+        os.replace(temp, path)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except FileNotFoundError:
+            pass
+        raise
+    fsync_dir(folder)
+
+
+def atomic_delete(path: Path) -> None:
+    os.unlink(path)
+    fsync_dir(path.parent)
+
+
+def fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def iter_yaml_files(folder: Path) -> Iterator[Path]:
+    """The ``*.yaml`` files of a folder, sorted, skipping hidden and temporary files."""
+    try:
+        names = sorted(
+            entry.name for entry in os.scandir(folder)
+            if entry.name.endswith(".yaml") and not entry.name.startswith(".") and entry.is_file()
+        )
+    except FileNotFoundError:
+        return
+    for name in names:
+        yield folder / name
