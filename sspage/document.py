@@ -16,7 +16,6 @@ from collections.abc import MutableMapping, MutableSequence
 from typing import Any
 
 from .model import State, format_utc
-from .tokens import new_public_code
 from .yamlio import Verbatim
 
 PAGE_KEYS = ("publicCode", "title", "latestUpdate", "createdUtc", "updatedUtc", "expiresUtc",
@@ -108,6 +107,8 @@ def fill_missing(data: MutableMapping[str, Any], now: dt.datetime) -> bool:
     """
     changed = False
     if not data.get("publicCode"):
+        from .tokens import new_public_code
+
         put(data, "publicCode", new_public_code(), PAGE_KEYS)
         changed = True
     for key in ("createdUtc", "updatedUtc"):

@@ -8,11 +8,10 @@ the first, each pointing at a file, line, column and field.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """One thing wrong with one file, located as precisely as we can."""
 
     path: str

@@ -18,9 +18,8 @@ import datetime as dt
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 
@@ -50,17 +49,15 @@ SCHEMA_COMMENT = "# yaml-language-server: $schema=../schema/page.schema.json\n"
 _UNSET: Any = msgspec.UNSET
 
 
-@dataclass
-class Change:
+class Change(NamedTuple):
     """What one mutation did, in words for people and trailers for machines."""
 
     path: Path
     summary: str
-    trailers: dict[str, str] = field(default_factory=dict)
+    trailers: dict[str, str]
 
 
-@dataclass
-class CreatedPage:
+class CreatedPage(NamedTuple):
     """The result of :meth:`Site.create_page`. ``token`` is shown once and stored only as a hash."""
 
     page: Page

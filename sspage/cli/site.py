@@ -161,11 +161,9 @@ def _escape_property(text: str) -> str:
 
 
 def _exit_json(problems: list[Problem]) -> None:
-    from dataclasses import asdict
-
     from ..shapes import to_json
 
-    click.echo(to_json([asdict(p) for p in problems]))
+    click.echo(to_json([p._asdict() for p in problems]))
     if problems:
         sys.exit(1)
 
