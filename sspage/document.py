@@ -19,7 +19,7 @@ from .model import State, format_utc
 from .yamlio import Verbatim
 
 PAGE_KEYS = ("publicCode", "title", "latestUpdate", "createdUtc", "updatedUtc", "expiresUtc",
-             "apiTokenHash", "items")
+             "listed", "apiTokenHash", "items")
 ITEM_KEYS = ("id", "text", "sortOrder", "state", "createdUtc", "updatedUtc")
 
 _BLOCK_UNSAFE = re.compile(r"[ \t]\n|[ \t]$|^[ \t]|\n\n\n|\t|[\x85\u2028\u2029\ufeff\r]")

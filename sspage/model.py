@@ -134,6 +134,10 @@ class Page(Struct, kw_only=True, rename="camel", forbid_unknown_fields=True, dic
     created_utc: UtcTime | UnsetType = UNSET
     updated_utc: UtcTime | UnsetType = UNSET
     expires_utc: UtcTime | None = None
+    listed: Annotated[
+        bool,
+        Meta(description="Name the page in the site's index and sitemap. Unlisted by default."),
+    ] = False
     api_token_hash: (
         Annotated[
             str,
@@ -182,6 +186,11 @@ class SiteConfig(Struct, kw_only=True, forbid_unknown_fields=True):
     ) = None
     language: Annotated[str, Meta(pattern=r"^[a-z]{2}(-[A-Za-z]{2,4})?$")] = "en"
     timezone: Annotated[str, Meta(description="IANA time zone, e.g. Europe/London.")] = "UTC"
+    theme: Annotated[
+        str,
+        Meta(pattern=r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$",
+             description="The theme: a folder under the site's themes/, or the built-in default."),
+    ] = "default"
 
 
 def _to_utc(value: Any) -> Any:
