@@ -74,3 +74,7 @@ class StoreError(SspageError):
 
 class TokenError(SspageError):
     """An API token did not match."""
+
+
+class BuildError(SspageError):
+    """The site could not be built: a template error, an unusable theme or output folder."""
