@@ -55,20 +55,21 @@ class State(enum.IntEnum):
     @classmethod
     def parse(cls, value: object) -> State:
         """Accept 0/1/2 (as int or digit string) or a name, case-insensitively."""
-        if isinstance(value, State):
-            return value
-        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 2:
-            return cls(value)
-        if isinstance(value, str):
-            text = value.strip().lower()
-            if text in ("0", "1", "2"):
-                return cls(int(text))
-            if text.upper() in cls.__members__:
-                return cls[text.upper()]
+        if value.__class__ is not bool and (value.__class__ in (int, str) or isinstance(value, State)):
+            found = _STATES.get(value)
+            if found is None and isinstance(value, str):
+                found = _STATES.get(value.strip().lower())
+            if found is not None:
+                return found
         raise ValueError(
             f"unknown state {value!r}: expected 0, 1, 2, pending, active or complete"
         )
 
+
+_STATES: dict[object, State] = {}
+for _state in State:
+    _STATES.update({_state: _state, int(_state): _state, str(int(_state)): _state,
+                    _state.name.lower(): _state})
 
 StateValue = Union[Literal[0, 1, 2], Literal["pending", "active", "complete"]]
 UtcTime = Annotated[
@@ -194,6 +195,8 @@ class SiteConfig(Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 def _to_utc(value: Any) -> Any:
+    if value is None or value is UNSET or value.tzinfo is dt.timezone.utc:
+        return value
     if isinstance(value, dt.datetime) and value.utcoffset() != dt.timedelta(0):
         return value.astimezone(dt.timezone.utc)
     if isinstance(value, dt.datetime) and value.tzinfo is not dt.timezone.utc:

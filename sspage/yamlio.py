@@ -15,8 +15,8 @@ that :func:`to_plain` turns into plain data under the same rules:
 from __future__ import annotations
 
 import io
+import itertools
 import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,11 +72,11 @@ class Parsed:
 
 
 def _parser_class() -> Any:
-    import yaml
     from yaml import nodes
 
-    base = getattr(yaml, "CParser", None)
-    if base is None:  # PyYAML built without libyaml: same rules, slower
+    try:
+        from yaml.cyaml import CParser as base
+    except ImportError:  # PyYAML built without libyaml: same rules, slower
         from yaml.composer import Composer
         from yaml.parser import Parser
         from yaml.reader import Reader
@@ -161,35 +161,42 @@ def _refuse_anchors(data: bytes | str) -> None:
 
 
 def to_plain(root: Any) -> Any:
-    """Plain dicts, lists, str and None from a PyYAML or ruamel node tree, enforcing the rules."""
+    """Plain dicts, lists, str and None from a PyYAML or ruamel node tree, enforcing the rules.
+
+    This walk runs for every node of every page in a build, so it is written for speed:
+    class identity instead of isinstance, and the common tags compared by identity first.
+    """
     if root is None:
         raise YamlProblem("the file is empty", 1, 1, hint="a page file starts with `title: ...`")
     seen: set[int] = set()
+    remember = seen.add
+    scalar_kind, sequence_kind = _kinds(root)
 
     def build(node: Any) -> Any:
-        if id(node) in seen:  # an alias reuses a node object
+        key = id(node)
+        if key in seen:  # an alias reuses a node object
             _fail_node(node, "anchors and aliases (&name, *name) are not allowed",
                        "write the value out in full")
-        seen.add(id(node))
+        remember(key)
+        tag = node.tag
+        if tag is not STR_TAG and tag is not NULL_TAG and tag is not MAP_TAG and tag is not SEQ_TAG:
+            tag = _allowed_tag(node)
         if getattr(node, "anchor", None):  # ruamel keeps anchors on nodes; PyYAML's are scanned
             _fail_node(node, "anchors and aliases (&name, *name) are not allowed",
                        "write the value out in full")
-        tag = str(node.tag)
-        if tag not in ALLOWED_TAGS:
-            _fail_node(node, f"the tag {tag} is not allowed", "remove the tag; write plain values")
-        kind = node.id
-        if kind == "scalar":
+        kind = node.__class__
+        if kind is scalar_kind:
             return None if tag == NULL_TAG else node.value
-        if kind == "sequence":
+        if kind is sequence_kind:
             return [build(child) for child in node.value]
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            key = build(key_node)
-            if not isinstance(key, str):
+            name = build(key_node)
+            if name.__class__ is not str:
                 _fail_node(key_node, "a key must be plain text", None)
-            if key in result:
-                _fail_node(key_node, f"duplicate key {key!r}", "keep one of them", key)
-            result[key] = build(value_node)
+            if name in result:
+                _fail_node(key_node, f"duplicate key {name!r}", "keep one of them", name)
+            result[name] = build(value_node)
         return result
 
     data = build(root)
@@ -200,6 +207,21 @@ def to_plain(root: Any) -> Any:
             hint="a page file starts with `title: ...`",
         )
     return data
+
+
+def _kinds(root: Any) -> tuple[type, type]:
+    if root.__class__.__module__.startswith("ruamel"):
+        from ruamel.yaml.nodes import ScalarNode, SequenceNode
+    else:
+        from yaml.nodes import ScalarNode, SequenceNode
+    return ScalarNode, SequenceNode
+
+
+def _allowed_tag(node: Any) -> str:
+    tag = str(node.tag)
+    if tag not in ALLOWED_TAGS:
+        _fail_node(node, f"the tag {tag} is not allowed", "remove the tag; write plain values")
+    return tag
 
 
 def _fail_node(node: Any, message: str, hint: str | None, field: str = "") -> None:
@@ -370,6 +392,9 @@ def _guess_indent(text: str) -> tuple[int, int]:
 # -- atomic writes ----------------------------------------------------------------------------
 
 
+_TEMP_NUMBERS = itertools.count()
+
+
 def atomic_write(path: Path, text: str) -> None:
     """Replace ``path`` with ``text``: temp file in the same folder, fsync, rename, fsync folder.
 
@@ -381,7 +406,14 @@ def atomic_write(path: Path, text: str) -> None:
         mode = os.stat(path).st_mode & 0o777
     except FileNotFoundError:
         pass
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    # Hidden, unique per process and call, created exclusively: never someone else's file.
+    while True:
+        temp = folder / f".{path.name}.{os.getpid()}.{next(_TEMP_NUMBERS)}.tmp"
+        try:
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            break
+        except FileExistsError:  # left by a crashed process that had our pid
+            continue
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
