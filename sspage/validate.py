@@ -15,12 +15,14 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from .model import Item, Page, SiteConfig, State, text_problem
+from .model import Page, SiteConfig, State, text_problem
 
 Loc = tuple[typing.Union[str, int], ...]
 S = TypeVar("S", bound=msgspec.Struct)
 
 FMT_HINT = "run `sspage fmt` to fill it in"
+PAGE_FILLED = ("publicCode", "createdUtc", "updatedUtc")
+ITEM_FILLED = ("id", "sortOrder", "createdUtc", "updatedUtc")
 
 
 class Issue(typing.NamedTuple):
@@ -50,10 +52,13 @@ def page_from_data(data: object, *, complete: bool = True) -> Page:
     try:
         page = msgspec.convert(data, Page, strict=False)
     except msgspec.ValidationError:
-        raise Invalid(struct_issues(data, Page, ())) from None
-    issues = page_issues(page, complete=complete)
+        issues = struct_issues(data, Page, ())
+    else:
+        issues = []
+    if isinstance(data, dict):
+        issues += content_issues(data, complete=complete)
     if issues:
-        raise Invalid(issues)
+        raise Invalid(_dedupe(issues))
     return page
 
 
@@ -68,47 +73,62 @@ def site_from_data(data: object) -> SiteConfig:
     return config
 
 
-def page_issues(page: Page, *, complete: bool = True) -> list[Issue]:
-    """Rules that a type cannot express: text content, unique ids, completeness."""
+def content_issues(data: dict[str, Any], *, complete: bool = True) -> list[Issue]:
+    """Rules a type cannot express: text content, unique ids, completeness.
+
+    They run on the file's plain data, so they are reported alongside type errors.
+    """
     issues: list[Issue] = []
-    why = text_problem(page.title, multiline=False)
-    if why:
-        issues.append(Issue(("title",), why))
-    if page.latest_update is not None:
-        why = text_problem(page.latest_update, multiline=True)
+    title = data.get("title")
+    if isinstance(title, str) and title:
+        why = text_problem(title, multiline=False)
+        if why:
+            issues.append(Issue(("title",), why))
+    latest = data.get("latestUpdate")
+    if isinstance(latest, str):
+        why = text_problem(latest, multiline=True)
         if why:
             issues.append(Issue(("latestUpdate",), why, "use null for no update"))
     if complete:
-        for name in ("public_code", "created_utc", "updated_utc"):
-            if getattr(page, name) is msgspec.UNSET:
-                issues.append(Issue((_camel(name),), "missing", FMT_HINT))
+        issues += _missing((), data, PAGE_FILLED)
+    items = data.get("items")
     seen: dict[str, int] = {}
-    for index, item in enumerate(page.items):
-        issues.extend(item_issues(item, ("items", index), complete=complete))
-        if isinstance(item.id, str):
-            if item.id in seen:
-                issues.append(
-                    Issue(
-                        ("items", index, "id"),
-                        f"duplicate id: items[{seen[item.id]}] has the same id",
-                        "every item needs its own id; delete this line and run `sspage fmt`",
-                    )
-                )
+    for index, item in enumerate(items if isinstance(items, list) else []):
+        if not isinstance(item, dict):
+            continue
+        text = item.get("text")
+        if isinstance(text, str) and text:
+            why = text_problem(text, multiline=True)
+            if why:
+                issues.append(Issue(("items", index, "text"), why))
+        if complete:
+            issues += _missing(("items", index), item, ITEM_FILLED)
+        ident = item.get("id")
+        if isinstance(ident, str) and ident:
+            ident = ident.lower()
+            if ident in seen:
+                issues.append(Issue(
+                    ("items", index, "id"),
+                    f"duplicate id: items[{seen[ident]}] has the same id",
+                    "every item needs its own id; delete this line and run `sspage fmt`",
+                ))
             else:
-                seen[item.id] = index
+                seen[ident] = index
     return issues
 
 
-def item_issues(item: Item, loc: Loc, *, complete: bool = True) -> list[Issue]:
-    issues: list[Issue] = []
-    why = text_problem(item.text, multiline=True)
-    if why:
-        issues.append(Issue((*loc, "text"), why))
-    if complete:
-        for name in ("id", "sort_order", "created_utc", "updated_utc"):
-            if getattr(item, name) is msgspec.UNSET:
-                issues.append(Issue((*loc, _camel(name)), "missing", FMT_HINT))
-    return issues
+def _missing(loc: Loc, data: dict[str, Any], keys: tuple[str, ...]) -> list[Issue]:
+    """One issue naming every field that fmt would fill in, rather than one per field."""
+    absent = [key for key in keys if data.get(key) is None]
+    if not absent:
+        return []
+    if len(absent) == 1:
+        return [Issue((*loc, absent[0]), "missing", FMT_HINT)]
+    return [Issue(loc, "missing " + ", ".join(absent), "run `sspage fmt` to fill them in")]
+
+
+def _dedupe(issues: list[Issue]) -> list[Issue]:
+    return list(dict.fromkeys(issues))
 
 
 def site_issues(config: SiteConfig) -> list[Issue]:
@@ -182,7 +202,7 @@ def _parse_error(text: str, loc: Loc, value: object) -> Issue:
             sub.append(part)
     if message.startswith("Expected `") and value is not None and isinstance(value, str):
         message = f"{_friendly(message)}, got {value!r}"
-    elif message.startswith("Expected `"):
+    else:
         message = _friendly(message)
     hint = _HINTS.get(str(sub[-1] if sub else loc[-1] if loc else ""))
     return Issue((*loc, *sub), message[0].lower() + message[1:], hint)
@@ -190,7 +210,10 @@ def _parse_error(text: str, loc: Loc, value: object) -> Issue:
 
 def _friendly(message: str) -> str:
     # msgspec says "Expected `int | null`, got `str`"; users wrote YAML, not Python types.
+    if not message.startswith("Expected"):
+        return re.sub(r"^Invalid enum value ", "unknown value ", message)
     message = message.split(", got `")[0].replace("`", "")
+    message = re.sub(r" matching regex '.*'$", " in the expected format", message)
     for python, yaml_word in (("int", "a whole number"), ("str", "text"), ("bool", "true or false"),
                               ("datetime", "a time like 2026-06-08T14:30:00Z"), ("null", "null"),
                               ("array", "a list"), ("object", "a mapping")):
@@ -200,9 +223,9 @@ def _friendly(message: str) -> str:
 
 _HINTS = {
     "state": "use 0/pending, 1/active or 2/complete",
-    "createdUtc": "write times in UTC, like 2026-06-08T14:30:00Z",
-    "updatedUtc": "write times in UTC, like 2026-06-08T14:30:00Z",
-    "expiresUtc": "write times in UTC, like 2026-06-08T14:30:00Z, or null",
+    "createdUtc": "write a time with its zone, like 2026-06-08T14:30:00Z",
+    "updatedUtc": "write a time with its zone, like 2026-06-08T14:30:00Z",
+    "expiresUtc": "write a time with its zone, like 2026-06-08T14:30:00Z, or null",
     "publicCode": "12 to 64 letters and digits",
     "id": "a GUID like 8c83d648-6f1d-4d69-8f1c-98eb3c8ef8a1; delete it and run `sspage fmt` for a new one",
     "sortOrder": "a whole number from 0",
