@@ -241,7 +241,7 @@ class Site:
         candidate, number = base, 2
         while (self.pages_dir / f"{candidate}.yaml").exists():
             suffix = f"-{number}"
-            candidate = base[: 64 - len(suffix)] + suffix
+            candidate = base[: 64 - len(suffix)].rstrip("-") + suffix
             number += 1
         return candidate
 
@@ -260,7 +260,7 @@ class Site:
             words = []
             if title is not None:
                 doc.put(edit.data, "title", doc.text_value(title), doc.PAGE_KEYS)
-                words.append(f"title {title!r}")
+                words.append(f"title {quoted(title)}")
             if latest_update is not _UNSET:
                 value = None if latest_update is None else doc.text_value(latest_update)
                 doc.put(edit.data, "latestUpdate", value, doc.PAGE_KEYS)
@@ -302,10 +302,13 @@ class Site:
                 raise InputError(f"{edit.page.title} already has {MAX_ITEMS} items, the limit")
             if sort_order is None:
                 sort_order = max((int(i.sort_order) for i in edit.page.items), default=-1) + 1
+                if sort_order > MAX_SORT_ORDER:
+                    raise InputError("the last item already has the largest sortOrder",
+                                     hint="give --sort-order, or renumber with `sspage item move`")
             mapping = doc.new_item(text, wanted, sort_order, edit.now)
             items.append(mapping)
             edit.item_id = mapping["id"]
-            edit.summary = f"{edit.page.title}: add {text!r} ({wanted.label})"
+            edit.summary = f"{edit.page.title}: add {quoted(text)} ({wanted.label})"
         return edit.result_item
 
     def update_item(self, ref: str, item: str, *, text: str | None = None,
@@ -324,13 +327,13 @@ class Site:
                 changes.append(f"{State.parse(target.state).label} → {wanted.label}")
             if text is not None and text != target.text:
                 doc.put(mapping, "text", doc.text_value(text), doc.ITEM_KEYS)
-                changes.append(f"now {text!r}")
+                changes.append(f"now {quoted(text)}")
             if changes:
                 doc.put(mapping, "updatedUtc", doc.time_value(edit.now), doc.ITEM_KEYS)
             else:
                 edit.changed = False
             edit.item_id = str(target.id)
-            edit.summary = f"{edit.page.title}: {target.text!r} " + (
+            edit.summary = f"{edit.page.title}: {quoted(target.text)} " + (
                 ", ".join(changes) if changes else "unchanged")
         return edit.result_item
 
@@ -339,7 +342,7 @@ class Site:
             target, mapping = edit.find(item)
             items = doc.items_of(edit.data)
             del items[[id(m) for m in items].index(id(mapping))]
-            edit.summary = f"{edit.page.title}: delete {target.text!r}"
+            edit.summary = f"{edit.page.title}: delete {quoted(target.text)}"
             edit.item_id = str(target.id)
         return target
 
@@ -352,14 +355,14 @@ class Site:
                 raise InputError(f"position {to} is out of range",
                                  hint=f"use 1 to {len(ordered) + 1}")
             ordered.insert(to - 1, target)
-            mappings = {m["id"]: m for m in doc.items_of(edit.data)}
+            mappings = {str(m["id"]).lower(): m for m in doc.items_of(edit.data)}
             for order, entry in enumerate(ordered):
                 mapping = mappings[entry.id]
                 if int(entry.sort_order) != order:
                     doc.put(mapping, "sortOrder", order, doc.ITEM_KEYS)
             doc.put(mappings[target.id], "updatedUtc", doc.time_value(edit.now), doc.ITEM_KEYS)
             edit.item_id = str(target.id)
-            edit.summary = f"{edit.page.title}: move {target.text!r} to #{to}"
+            edit.summary = f"{edit.page.title}: move {quoted(target.text)} to #{to}"
         return edit.result_item
 
     # -- the edit cycle --------------------------------------------------------------------
@@ -394,7 +397,11 @@ class Site:
             self._changed(Change(path, edit.summary, trailers))
 
     def _revalidate(self, path: Path, data: Any) -> Page:
-        page = page_from_data(_plain(data))
+        try:
+            page = page_from_data(_plain(data))
+        except Invalid as invalid:  # the change itself broke a rule: report it, write nothing
+            raise InputError("; ".join(f"{format_loc(i.loc)}: {i.message}"
+                                       for i in invalid.issues)) from None
         page.slug = path.stem
         page.path = path
         return page
@@ -448,6 +455,12 @@ def _plain(data: Any) -> Any:
     if data is None or isinstance(data, str):
         return None if data is None else str(data)
     return str(data)
+
+
+def quoted(text: str, width: int = 60) -> str:
+    """Text for a one-line summary: ``"Materials ordered"``, shortened and flattened."""
+    flat = " ".join(text.split())
+    return '"' + (flat if len(flat) <= width else flat[: width - 1] + "…") + '"'
 
 
 def _check_text(what: str, value: str, *, multiline: bool) -> None:
