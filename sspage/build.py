@@ -1,0 +1,376 @@
+"""``sspage build``: the YAML store as a static site, rebuilt incrementally and in parallel.
+
+A build runs in four steps:
+
+1. **Plan.** Stat every page file and compare it with the manifest of the
+   last build (see :mod:`sspage.manifest`). A page is rendered again if its
+   file changed (stat first, then the hash), if it expired or came back since,
+   or if anything every page depends on changed (theme, config, sspage).
+2. **Render.** Worker processes (:func:`sspage.check.parallel_map`) read,
+   validate and render their share of the pages. Each output whose bytes
+   differ from the file already there is *staged*: written to a hidden
+   temporary file beside its final path. Unchanged files are not touched.
+3. **Decide.** If any page is invalid, or two pages claim one publicCode, or
+   a template fails, every staged file is deleted and the build fails,
+   listing every problem. The previous output is left exactly as it was.
+4. **Commit.** Every staged file is renamed into place (a rename is atomic, so
+   a reader sees the old file or the new one, never a mix), the outputs of
+   removed pages are deleted, and the manifest is written last. A crash
+   during the commit leaves the old manifest, so the next build redoes the
+   pages whose outputs might be stale.
+
+Outputs are not fsynced: they can always be rebuilt, and a rename already
+makes each one appear whole. Two builds of one output folder take turns, by a
+lock in ``{out}/.sspage/``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+import msgspec
+
+from . import __version__
+from .check import parallel_map
+from .errors import BuildError, ContentError, Problem
+from .lock import SiteLock
+from .manifest import (
+    FORMAT,
+    MANIFEST,
+    Manifest,
+    PageRecord,
+    Source,
+    encode_manifest,
+    file_sha256,
+    inputs_fingerprint,
+    load_manifest,
+)
+from .model import format_utc, utc_now
+from .render import Renderer
+from .store import Site
+from .theme import Theme, load_theme
+
+DEFAULT_OUT = "public"
+STATE = ".sspage"
+
+
+@dataclass
+class BuildResult:
+    out: Path
+    pages: int  # page files in the site
+    rendered: int  # pages rendered by this build
+    removed: int  # pages whose outputs this build deleted
+    seconds: float
+
+
+class Todo(NamedTuple):
+    """A page to render, with its file's stat as taken before reading it."""
+
+    slug: str
+    path: str
+    mtime_ns: int
+    size: int
+
+
+class Outcome(NamedTuple):
+    slug: str
+    record: PageRecord | None
+    problems: list[Problem]
+    staged: list[tuple[str, str]]  # (temporary file, final path)
+    error: str | None  # a template error, which stops the build
+
+
+@dataclass
+class _Job:
+    site: Site
+    renderer: Renderer
+    out: Path
+    now: dt.datetime
+    token: str
+
+
+# Set in the parent before workers fork, so that they inherit the compiled
+# templates instead of receiving them through a pipe.
+_JOB: _Job | None = None
+
+
+def build_time() -> dt.datetime:
+    """``SOURCE_DATE_EPOCH`` if set (reproducible builds), else now. It only decides expiry."""
+    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not value:
+        return utc_now()
+    try:
+        return dt.datetime.fromtimestamp(int(value), dt.timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        raise BuildError(f"SOURCE_DATE_EPOCH={value!r} is not a time",
+                         hint="give whole seconds since 1970, e.g. $(git log -1 --format=%ct)") from None
+
+
+def build_site(site: Site, out: Path | str | None = None, *, jobs: int | None = None,
+               clean: bool = False) -> BuildResult:
+    """Build ``site`` into ``out`` (default ``public/`` in the site). ``clean`` renders every page."""
+    started = time.perf_counter()
+    out = Path(out).resolve() if out is not None else site.root / DEFAULT_OUT
+    _check_out(site, out)
+    now = build_time()
+    config = site.config  # validates site.yaml first: a bad config is reported on its own
+    theme = load_theme(site.root, config.theme)
+    inputs = inputs_fingerprint(theme.fingerprint(), msgspec.json.encode(config))
+    with SiteLock(out / STATE / "lock"):
+        old = load_manifest(out)
+        full = clean or old is None or old.inputs != inputs
+        paths = site.page_paths()
+        kept, todo, restamped = _plan(paths, None if full else old, format_utc(now))
+        removed = sorted(set(old.pages) - {path.stem for path in paths}) if old else []
+        if todo or removed or full:
+            records, site_outputs = _render_and_commit(site, out, theme, now, old, kept, todo,
+                                                       removed, jobs)
+        elif restamped and old is not None:  # only stats moved: remember them, render nothing
+            records, site_outputs = kept, old.site_outputs
+        else:
+            return BuildResult(out, len(paths), 0, 0, time.perf_counter() - started)
+        manifest = Manifest(format=FORMAT, sspage=__version__, inputs=inputs,
+                            site_outputs=site_outputs, pages=dict(sorted(records.items())))
+        _write_atomic(out / MANIFEST, encode_manifest(manifest))
+    return BuildResult(out, len(paths), len(todo), len(removed), time.perf_counter() - started)
+
+
+def _plan(paths: list[Path], old: Manifest | None,
+          now: str) -> tuple[dict[str, PageRecord], list[Todo], bool]:
+    """Split pages into kept records and pages to render. True if a kept stat was updated."""
+    kept: dict[str, PageRecord] = {}
+    todo: list[Todo] = []
+    restamped = False
+    for path in paths:
+        slug = path.stem
+        try:
+            stat = os.stat(path)
+        except OSError:
+            todo.append(Todo(slug, str(path), 0, -1))  # the worker reports why it cannot read it
+            continue
+        record = old.pages.get(slug) if old else None
+        if record is not None and (stat.st_mtime_ns, stat.st_size) != (record.source.mtime_ns,
+                                                                       record.source.size):
+            # Touched, checked out again, or saved unchanged: only the bytes can tell.
+            if _hash_file(path) != record.source.sha256:
+                record = None
+            else:
+                source = Source(stat.st_mtime_ns, stat.st_size, record.source.sha256)
+                record = msgspec.structs.replace(record, source=source)
+                restamped = True
+        if record is None or _has_expired(record.expires_utc, now) != record.expired:
+            todo.append(Todo(slug, str(path), stat.st_mtime_ns, stat.st_size))
+        else:
+            kept[slug] = record
+    return kept, todo, restamped
+
+
+def _render_and_commit(site: Site, out: Path, theme: Theme, now: dt.datetime,
+                       old: Manifest | None, kept: dict[str, PageRecord], todo: list[Todo],
+                       removed: list[str], jobs: int | None) -> tuple[dict[str, PageRecord], list[str]]:
+    """Steps 2 to 4 of the module docstring; returns the page records and the site's own files."""
+    global _JOB
+    renderer = Renderer(site.config, theme)
+    token = secrets.token_hex(4)
+    _JOB = _Job(site, renderer, out, now, token)
+    staged: list[tuple[str, str]] = []
+    try:
+        outcomes = parallel_map(_render_chunk, [], todo, jobs=jobs)
+        staged = [pair for outcome in outcomes for pair in outcome.staged]
+        errors = [outcome.error for outcome in outcomes if outcome.error]
+        if errors:
+            raise BuildError(errors[0])
+        records = dict(kept)
+        records.update((o.slug, o.record) for o in outcomes if o.record is not None)
+        problems = [problem for outcome in outcomes for problem in outcome.problems]
+        problems += _shared_codes(site, records)
+        if problems:
+            raise ContentError(problems)
+        site_files = renderer.site_outputs(records[slug] for slug in sorted(records))
+        for relative, data in site_files:
+            pair = stage(out, relative, data, token)
+            if pair:
+                staged.append(pair)
+    except BaseException:
+        _unstage(staged)
+        _sweep(out, token)
+        raise
+    finally:
+        _JOB = None
+    for temp, final in staged:
+        os.replace(temp, final)
+    site_outputs = [relative for relative, _ in site_files]
+    before: set[str] = set(old.site_outputs) if old else set()
+    if old:
+        for slug in [todo_item.slug for todo_item in todo] + removed:
+            if slug in old.pages:
+                before.update(old.pages[slug].outputs)
+    after = set(site_outputs)
+    for outcome in outcomes:
+        if outcome.record is not None:
+            after.update(outcome.record.outputs)
+    for relative in sorted(before - after):
+        _delete_output(out, relative)
+    return records, site_outputs
+
+
+def _render_chunk(todos: Sequence[Todo]) -> list[Outcome]:
+    job = _JOB
+    assert job is not None, "_render_chunk runs inside build_site"
+    outcomes: list[Outcome] = []
+    try:
+        for todo in todos:
+            try:
+                outcomes.append(_render_page(job, todo))
+            except BuildError as error:  # a template error would repeat for every page: stop
+                outcomes.append(Outcome(todo.slug, None, [], [], str(error)))
+                break
+    except BaseException:
+        _unstage([pair for outcome in outcomes for pair in outcome.staged])
+        raise
+    return outcomes
+
+
+def _render_page(job: _Job, todo: Todo) -> Outcome:
+    path = Path(todo.path)
+    try:
+        sha256 = _hash_file(path)
+        page = job.site.read_page(path)
+    except ContentError as error:
+        return Outcome(todo.slug, None, error.problems, [], None)
+    except OSError as error:
+        problem = Problem(job.site.display(path), None, None, "", f"cannot read: {error.strerror}")
+        return Outcome(todo.slug, None, [problem], [], None)
+    expired = page.is_expired(job.now)
+    files = job.renderer.page_outputs(page, expired=expired, public_url=job.site.public_url(page))
+    staged: list[tuple[str, str]] = []
+    try:
+        for relative, data in files:
+            pair = stage(job.out, relative, data, job.token)
+            if pair:
+                staged.append(pair)
+    except BaseException:
+        _unstage(staged)
+        raise
+    listing = job.renderer.listing(page) if page.listed and not expired else None
+    record = PageRecord(
+        source=Source(todo.mtime_ns, todo.size, sha256), public_code=str(page.public_code),
+        expires_utc=None if page.expires_utc is None else format_utc(page.expires_utc),
+        expired=expired, listed=page.listed, outputs=[relative for relative, _ in files],
+        listing=listing,
+    )
+    return Outcome(todo.slug, record, [], staged, None)
+
+
+# -- files ---------------------------------------------------------------------------------
+
+
+def stage(out: Path, relative: str, data: bytes, token: str) -> tuple[str, str] | None:
+    """Write ``data`` beside ``out/relative`` as a hidden temporary file, unless it is already there.
+
+    Returns (temporary, final) for the commit, or None when the file already
+    holds exactly these bytes (it is then left alone, mtime and all).
+    """
+    final = out / relative
+    try:
+        if os.stat(final).st_size == len(data) and final.read_bytes() == data:
+            return None
+    except (FileNotFoundError, NotADirectoryError):
+        pass
+    final.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=f".{token}.tmp", dir=final.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(temp, 0o644)  # mkstemp makes 0600; a web server must be able to read it
+    except BaseException:
+        os.unlink(temp)
+        raise
+    return temp, str(final)
+
+
+def _unstage(staged: list[tuple[str, str]]) -> None:
+    for temp, _final in staged:
+        try:
+            os.unlink(temp)
+        except FileNotFoundError:
+            pass
+
+
+def _sweep(out: Path, token: str) -> None:
+    """Remove this build's temporary files that a crashed worker could not report."""
+    suffix = f".{token}.tmp"
+    for folder, _dirs, files in os.walk(out):
+        for name in files:
+            if name.endswith(suffix):
+                try:
+                    os.unlink(os.path.join(folder, name))
+                except FileNotFoundError:
+                    pass
+
+
+def _delete_output(out: Path, relative: str) -> None:
+    path = out / relative
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+    folder = path.parent
+    while folder != out and out in folder.parents:  # drop folders the deletion emptied
+        try:
+            folder.rmdir()
+        except OSError:
+            break
+        folder = folder.parent
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temp.write_bytes(data)
+    os.replace(temp, path)
+
+
+def _hash_file(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return file_sha256(handle.read())
+
+
+def _has_expired(expires_utc: str | None, now: str) -> bool:
+    # Both are format_utc() text, which sorts like the times it spells.
+    return expires_utc is not None and expires_utc <= now
+
+
+def _shared_codes(site: Site, records: dict[str, PageRecord]) -> list[Problem]:
+    """Two pages with one publicCode would write one output path twice: an error."""
+    owners: dict[str, list[str]] = {}
+    for slug, record in records.items():
+        owners.setdefault(record.public_code, []).append(slug)
+    problems = []
+    for slugs in owners.values():
+        for slug in slugs if len(slugs) > 1 else ():
+            others = ", ".join(s for s in slugs if s != slug)
+            problems.append(Problem(site.display(site.pages_dir / f"{slug}.yaml"), None, None,
+                                    "publicCode", f"the same publicCode as {others}",
+                                    "delete the publicCode line from one and run `sspage fmt`"))
+    return problems
+
+
+def _check_out(site: Site, out: Path) -> None:
+    """Refuse output folders where writing s/, v1/ and index.html would damage the site."""
+    protected = [site.content_dir, site.root / "themes", site.root / STATE]
+    if out == site.root or out in site.root.parents:
+        raise BuildError(f"cannot build into {out}: it holds the site itself",
+                         hint=f"use a folder of its own, e.g. --out {DEFAULT_OUT}")
+    for folder in protected:
+        if out == folder or folder in out.parents:
+            raise BuildError(f"cannot build into {out}: it is inside {site.display(folder)}",
+                             hint=f"use a folder of its own, e.g. --out {DEFAULT_OUT}")

@@ -1,0 +1,314 @@
+"""What each output file holds: the template context of every page, and the host files.
+
+Nothing here reads the clock: the bytes depend only on the content, the
+theme, the config and the build time given (which decides only whether a
+page has expired, and is never printed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import posixpath
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+from xml.sax.saxutils import escape as xml_escape
+
+from .manifest import Listing, PageRecord
+from .model import Page, SiteConfig, State, format_utc
+from .shapes import page_response, to_json
+from .theme import Theme
+
+CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; "
+       "form-action 'none'; frame-ancestors 'none'")
+MIRROR_DIR = "v1/status-pages"
+
+
+# -- the template context (docs/themes.md describes each field) ---------------------------
+# Objects, not dicts: in Jinja ``page.items`` on a dict would be the dict's method.
+
+
+@dataclass(frozen=True)
+class SiteView:
+    title: str
+    base_url: str
+    language: str
+    timezone: str
+
+
+@dataclass(frozen=True)
+class ThemeView:
+    name: str
+    variables: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ItemView:
+    id: str
+    text: str
+    sort_order: int
+    state: int  # 0, 1, 2
+    state_key: str  # "pending", "active", "complete": for classes and t.state[...]
+    created_utc: dt.datetime
+    updated_utc: dt.datetime
+
+
+@dataclass(frozen=True)
+class Progress:
+    total: int
+    done: int
+    active: int
+    pending: int
+    percent: int  # rounded down, so 100 means every item is complete
+    overall: str  # "empty" (no items), "pending", "active" or "complete"
+
+
+@dataclass(frozen=True)
+class PageView:
+    public_code: str
+    title: str
+    latest_update: str | None  # the Markdown source
+    latest_update_html: Any  # sanitised HTML (Markup), or None
+    created_utc: dt.datetime
+    updated_utc: dt.datetime
+    expires_utc: dt.datetime | None
+    listed: bool
+    public_url: str
+    json_url: str  # relative to the page
+    items: list[ItemView]
+
+
+@dataclass(frozen=True)
+class ExpiredView:
+    """All that expired.html is given: an expired page's content is not published."""
+
+    public_code: str
+    public_url: str
+    expires_utc: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    title: str
+    url: str
+    public_code: str
+    updated_utc: str
+    done: int
+    total: int
+    overall: str
+
+
+def page_html_path(code: str) -> str:
+    return f"s/{code}/index.html"
+
+
+def mirror_paths(code: str) -> list[str]:
+    return [f"{MIRROR_DIR}/{code}", f"{MIRROR_DIR}/{code}.json"]
+
+
+def progress_of(page: Page) -> Progress:
+    states = [State.parse(item.state) for item in page.items]
+    total, done = len(states), states.count(State.COMPLETE)
+    active = states.count(State.ACTIVE)
+    if not total:
+        overall = "empty"
+    elif done == total:
+        overall = "complete"
+    elif active or done:
+        overall = "active"
+    else:
+        overall = "pending"
+    percent = done * 100 // total if total else 0
+    return Progress(total=total, done=done, active=active, pending=total - done - active,
+                    percent=percent, overall=overall)
+
+
+class Renderer:
+    """Turns pages into output bytes with one theme. Built once, then forked to workers."""
+
+    def __init__(self, config: SiteConfig, theme: Theme) -> None:
+        from markupsafe import Markup
+
+        self.config = config
+        self.theme = theme
+        self.env = theme.environment()
+        self.strings = theme.translations(config.language)
+        self.base_path = urlsplit(config.base_url).path.rstrip("/")
+        self.static = _fingerprinted(theme)  # name under static/ -> (output path, bytes)
+        self.markup = Markup
+        self._zone = _zone(config.timezone)
+        self.templates = {name: self._load(name) for name in
+                          ("page.html", "expired.html", "index.html", "404.html")}
+        import markdown  # noqa: F401  (imported before workers fork, not once in each)
+        import nh3  # noqa: F401
+
+    def _load(self, name: str) -> Any:
+        try:
+            return self.env.get_template(name)
+        except Exception as error:
+            raise self.theme.template_error(error) from None
+
+    # -- pages --------------------------------------------------------------------------
+
+    def page_outputs(self, page: Page, *, expired: bool, public_url: str) -> list[tuple[str, bytes]]:
+        """The files of one page: its HTML and, unless it has expired, its JSON mirror."""
+        code = str(page.public_code)
+        html_path = page_html_path(code)
+        if expired:
+            view = ExpiredView(public_code=code, public_url=public_url, expires_utc=page.expires_utc)
+            html = self.render("expired.html", html_path, page=view)
+            return [(html_path, html)]
+        html = self.render("page.html", html_path, page=self.page_view(page, public_url),
+                           progress=progress_of(page))
+        mirror = (to_json(page_response(page)) + "\n").encode()
+        return [(html_path, html)] + [(path, mirror) for path in mirror_paths(code)]
+
+    def page_view(self, page: Page, public_url: str) -> PageView:
+        from .markdown import render_markdown
+
+        code = str(page.public_code)
+        update = page.latest_update
+        return PageView(
+            public_code=code, title=page.title, latest_update=update,
+            latest_update_html=self.markup(render_markdown(update)) if update else None,
+            created_utc=page.created_utc, updated_utc=page.updated_utc,  # type: ignore[arg-type]
+            expires_utc=page.expires_utc, listed=page.listed, public_url=public_url,
+            json_url=posixpath.relpath(f"{MIRROR_DIR}/{code}.json", f"s/{code}"),
+            items=[_item_view(item) for item in page.sorted_items()],
+        )
+
+    def listing(self, page: Page) -> Listing:
+        progress = progress_of(page)
+        return Listing(title=page.title, updated_utc=format_utc(page.updated_utc),  # type: ignore[arg-type]
+                       done=progress.done, total=progress.total, overall=progress.overall)
+
+    # -- the whole site -----------------------------------------------------------------
+
+    def site_outputs(self, records: Iterable[PageRecord]) -> list[tuple[str, bytes]]:
+        """index.html, 404.html, sitemap.xml, robots.txt, _headers, .nojekyll and the assets."""
+        records = list(records)
+        listed = sorted(
+            ((r, r.listing) for r in records if r.listing is not None and not r.expired),
+            key=lambda pair: (pair[1].title.casefold(), pair[0].public_code),
+        )
+        entries = [IndexEntry(title=listing.title, url=f"s/{record.public_code}/",
+                              public_code=record.public_code, updated_utc=listing.updated_utc,
+                              done=listing.done, total=listing.total, overall=listing.overall)
+                   for record, listing in listed]
+        files = [(path, data) for path, data in self.static.values()]
+        files += [
+            ("index.html", self.render("index.html", "index.html", pages=entries)),
+            ("404.html", self.render("404.html", None)),
+            ("sitemap.xml", self._sitemap(entries)),
+            ("robots.txt", self._robots()),
+            ("_headers", self._headers(records)),
+            (".nojekyll", b""),
+        ]
+        return files
+
+    def _sitemap(self, entries: list[IndexEntry]) -> bytes:
+        base = xml_escape(self.config.base_url)
+        lines = ['<?xml version="1.0" encoding="UTF-8"?>',
+                 '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+        if entries:
+            lines.append(f"<url><loc>{base}/</loc></url>")
+        for entry in entries:
+            lines.append(f"<url><loc>{base}/s/{entry.public_code}</loc>"
+                         f"<lastmod>{entry.updated_utc}</lastmod></url>")
+        lines.append("</urlset>")
+        return ("\n".join(lines) + "\n").encode()
+
+    def _robots(self) -> bytes:
+        # Unlisted pages are not disallowed here: a crawler that may not fetch a page
+        # never sees its noindex, and could still index the bare address.
+        return (f"User-agent: *\nDisallow: {self.base_path}/{MIRROR_DIR}/\n\n"
+                f"Sitemap: {self.config.base_url}/sitemap.xml\n").encode()
+
+    def _headers(self, records: list[PageRecord]) -> bytes:
+        """Netlify and Cloudflare Pages headers. Paths are from the host's root."""
+        lines = [
+            "/*",
+            f"  Content-Security-Policy: {CSP}",
+            "  X-Content-Type-Options: nosniff",
+            "  Referrer-Policy: no-referrer",
+            "/assets/*",
+            "  Cache-Control: public, max-age=31536000, immutable",
+            f"/{MIRROR_DIR}/*",
+            "  Content-Type: application/json; charset=utf-8",
+            "  Access-Control-Allow-Origin: *",
+            "  X-Robots-Tag: noindex",
+        ]
+        for record in sorted(records, key=lambda r: r.public_code):
+            if not record.listed or record.expired:
+                lines += [f"/s/{record.public_code}/*", "  X-Robots-Tag: noindex"]
+        return ("\n".join(lines) + "\n").encode()
+
+    # -- templates ----------------------------------------------------------------------
+
+    def render(self, name: str, output: str | None, **context: Any) -> bytes:
+        """Render a template for the file at ``output`` (None: any address, as for 404.html)."""
+        try:
+            text = self.templates[name].render(**self._common(output), **context)
+        except Exception as error:
+            raise self.theme.template_error(error) from None
+        return text.encode()
+
+    def _common(self, output: str | None) -> dict[str, Any]:
+        def url(path: str) -> str:
+            """``path`` (from the site root) as a link from this output file."""
+            if output is None:
+                return f"{self.base_path}/{path}"
+            relative = posixpath.relpath(path, posixpath.dirname(output) or ".")
+            return relative + "/" if path.endswith("/") and not relative.endswith("/") else relative
+
+        def asset(name: str) -> str:
+            if name not in self.static:
+                raise KeyError(f"no static file {name!r} in the theme")
+            return url(self.static[name][0])
+
+        return {
+            "site": SiteView(title=self.config.title, base_url=self.config.base_url,
+                             language=self.config.language, timezone=self.config.timezone),
+            "theme": ThemeView(name=self.theme.name, variables=self.theme.variables),
+            "t": self.strings,
+            "lang": self.config.language,
+            "url": url,
+            "asset": asset,
+            "local_time": self.local_time,
+            "iso_utc": format_utc,
+        }
+
+    def local_time(self, moment: dt.datetime) -> str:
+        """``8 June 2026, 15:30 BST``: the site's time zone, in the site's language."""
+        local = moment.astimezone(self._zone)
+        return str(self.strings["datetime"]).format(
+            day=local.day, month=self.strings["months"][local.month - 1], year=local.year,
+            time=local.strftime("%H:%M"), zone=local.tzname() or "")
+
+
+def _item_view(item: Any) -> ItemView:
+    state = State.parse(item.state)
+    return ItemView(id=item.id, text=item.text, sort_order=item.sort_order, state=int(state),
+                    state_key=state.name.lower(), created_utc=item.created_utc,
+                    updated_utc=item.updated_utc)
+
+
+def _fingerprinted(theme: Theme) -> dict[str, tuple[str, bytes]]:
+    """``style.css`` -> (``assets/style.3f2a9c01bd.css``, bytes) for every static file."""
+    found = {}
+    for name, path in theme.static_files().items():
+        data = path.read_bytes()
+        stem, dot, suffix = name.rpartition(".")
+        digest = hashlib.sha256(data).hexdigest()[:10]
+        fingerprinted = f"{stem}.{digest}.{suffix}" if dot else f"{name}.{digest}"
+        found[name] = (f"assets/{fingerprinted}", data)
+    return found
+
+
+def _zone(name: str) -> dt.tzinfo:
+    import zoneinfo
+
+    return zoneinfo.ZoneInfo(name)
+
