@@ -32,7 +32,12 @@ _EXPORTS = {
     "check_site": "check", "fmt_site": "fmt",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "AmbiguousError", "Change", "ConfigError", "ContentError", "CreatedPage", "InputError",
+    "Item", "NotFoundError", "Page", "Problem", "Site", "SiteConfig", "SspageError", "State",
+    "StoreError", "TokenError", "check_site", "create_response", "fmt_site", "init_site",
+    "item_response", "open_site", "page_response",
+]
 
 if TYPE_CHECKING:
     from .check import check_site

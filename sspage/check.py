@@ -44,7 +44,7 @@ def check_site(site: Site, *, jobs: int | None = None) -> CheckResult:
         problems.extend(found)
         if code:
             codes.setdefault(code, []).append(slug)
-    for code, slugs in codes.items():
+    for slugs in codes.values():
         if len(slugs) > 1:
             for slug in slugs:
                 others = ", ".join(s for s in slugs if s != slug)

@@ -13,7 +13,7 @@ from . import document as doc
 from .errors import ContentError, Problem
 from .store import Change, Site
 from .validate import Invalid, page_from_data
-from .yamlio import YamlProblem, atomic_write, edit_document, parse
+from .yamlio import YamlProblem, edit_document, parse
 
 
 @dataclass

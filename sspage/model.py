@@ -15,10 +15,13 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
-from typing import Annotated, Any, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 # Limits. docs/file-format.md explains each; tests pin them.
 MAX_TITLE = 200
@@ -71,7 +74,7 @@ for _state in State:
     _STATES.update({_state: _state, int(_state): _state, str(int(_state)): _state,
                     _state.name.lower(): _state})
 
-StateValue = Union[Literal[0, 1, 2], Literal["pending", "active", "complete"]]
+StateValue = Literal[0, 1, 2] | Literal["pending", "active", "complete"]
 UtcTime = Annotated[
     dt.datetime,
     Meta(tz=True, description="ISO-8601 time with a zone, for example 2026-06-08T14:30:00Z."),
@@ -100,7 +103,7 @@ class Item(Struct, kw_only=True, rename="camel", forbid_unknown_fields=True):
     updated_utc: UtcTime | UnsetType = UNSET
 
     def __post_init__(self) -> None:
-        self.state = State.parse(self.state)
+        self.state = State.parse(self.state)  # type: ignore[assignment]
         if isinstance(self.id, str):
             self.id = self.id.lower()
         self.created_utc = _to_utc(self.created_utc)
@@ -150,6 +153,10 @@ class Page(Struct, kw_only=True, rename="camel", forbid_unknown_fields=True, dic
         | None
     ) = None
     items: Annotated[list[Item], Meta(max_length=MAX_ITEMS)] = []
+
+    if TYPE_CHECKING:  # set by the store on every page it reads; not file fields
+        slug: str
+        path: Path
 
     def __post_init__(self) -> None:
         self.created_utc = _to_utc(self.created_utc)

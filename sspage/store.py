@@ -378,7 +378,7 @@ class Site:
             except YamlProblem as problem:
                 raise ContentError([problem.problem(self.display(path))]) from None
             try:
-                page = page_from_data(document.plain, complete=False)
+                page_from_data(document.plain, complete=False)
             except Invalid as invalid:
                 raise ContentError(self._locate(path, parse(text), invalid.issues)) from None
             now = self.now()

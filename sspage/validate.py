@@ -17,7 +17,7 @@ import msgspec
 
 from .model import Page, SiteConfig, State, text_problem
 
-Loc = tuple[typing.Union[str, int], ...]
+Loc = tuple[str | int, ...]
 S = TypeVar("S", bound=msgspec.Struct)
 
 FMT_HINT = "run `sspage fmt` to fill it in"
@@ -147,9 +147,8 @@ def site_issues(config: SiteConfig) -> list[Issue]:
 
         zoneinfo.ZoneInfo(config.timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        issues.append(
-            Issue(("timezone",), f"unknown time zone {config.timezone!r}", "use an IANA name such as Europe/London")
-        )
+        issues.append(Issue(("timezone",), f"unknown time zone {config.timezone!r}",
+                            "use an IANA name such as Europe/London"))
     return issues
 
 
