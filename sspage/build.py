@@ -34,7 +34,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import msgspec
 
@@ -54,9 +54,12 @@ from .manifest import (
     load_manifest,
 )
 from .model import format_utc, utc_now
-from .render import Renderer
 from .store import Site
-from .theme import Theme, load_theme
+from .theme import load_theme
+
+if TYPE_CHECKING:
+    from .render import Renderer
+    from .theme import Theme
 
 DEFAULT_OUT = "public"
 STATE = ".sspage"
@@ -178,6 +181,8 @@ def _render_and_commit(site: Site, out: Path, theme: Theme, now: dt.datetime,
                        removed: list[str], jobs: int | None) -> tuple[dict[str, PageRecord], list[str]]:
     """Steps 2 to 4 of the module docstring; returns the page records and the site's own files."""
     global _JOB
+    from .render import Renderer  # Jinja and Markdown load only when something is rendered
+
     renderer = Renderer(site.config, theme)
     token = secrets.token_hex(4)
     _JOB = _Job(site, renderer, out, now, token)

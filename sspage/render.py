@@ -12,9 +12,9 @@ import hashlib
 import posixpath
 from collections.abc import Iterable
 from dataclasses import dataclass
+from html import escape as xml_escape  # xml.sax.saxutils would import urllib.request: 30 ms
 from typing import Any
 from urllib.parse import urlsplit
-from xml.sax.saxutils import escape as xml_escape
 
 from .manifest import Listing, PageRecord
 from .model import Page, SiteConfig, State, format_utc

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from ..errors import SspageError
+from .build import build
 from .common import EXAMPLE_EPILOG
 from .item import item
 from .page import page
@@ -47,7 +48,7 @@ def cli(ctx: click.Context, site_dir: str | None) -> None:
     ctx.obj = {"site_dir": site_dir}
 
 
-for command in (init, check, fmt, schema, completion, page, item):
+for command in (init, check, fmt, schema, completion, page, item, build):
     cli.add_command(command)
 
 
