@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import uuid
 from collections.abc import MutableMapping, MutableSequence
 from typing import Any
 
 from .model import State, format_utc
-from .yamlio import Verbatim
+from .yamlio import BlockText, QuotedText, Verbatim
 
 PAGE_KEYS = ("publicCode", "title", "latestUpdate", "createdUtc", "updatedUtc", "expiresUtc",
              "listed", "apiTokenHash", "items")
@@ -34,13 +33,9 @@ def time_value(moment: dt.datetime) -> Verbatim:
 def text_value(text: str) -> Any:
     """Multi-line text as a literal block when the block reproduces it exactly, else quoted."""
     if "\n" in text and text.strip() and not _BLOCK_UNSAFE.search(text):
-        from ruamel.yaml.scalarstring import LiteralScalarString
-
-        return LiteralScalarString(text)
+        return BlockText(text)
     if _LOOKS_TYPED.match(text):
-        from ruamel.yaml.scalarstring import SingleQuotedScalarString
-
-        return SingleQuotedScalarString(text)
+        return QuotedText(text)
     return text
 
 
@@ -79,6 +74,8 @@ def new_mapping(pairs: list[tuple[str, Any]]) -> Any:
 
 
 def new_item(text: str, state: State, sort_order: int, now: dt.datetime) -> Any:
+    import uuid
+
     return new_mapping([
         ("id", str(uuid.uuid4())),
         ("text", text_value(text)),
@@ -122,6 +119,8 @@ def fill_missing(data: MutableMapping[str, Any], now: dt.datetime) -> bool:
         if not isinstance(item, MutableMapping):
             continue
         if not item.get("id"):
+            import uuid
+
             put(item, "id", str(uuid.uuid4()), ITEM_KEYS)
             changed = True
         if _as_int(item.get("sortOrder")) is None and item.get("sortOrder") is None:

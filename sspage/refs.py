@@ -17,11 +17,11 @@ MIN_PREFIX = 4
 
 
 def is_slug(value: str) -> bool:
-    return len(value) <= MAX_SLUG and bool(_SLUG.match(value)) and value.isascii()
+    return len(value) <= MAX_SLUG and bool(_SLUG.fullmatch(value)) and value.isascii()
 
 
 def is_public_code(value: str) -> bool:
-    return bool(_CODE.match(value)) and value.isascii()
+    return bool(_CODE.fullmatch(value)) and value.isascii()
 
 
 def check_slug(value: str) -> str:
@@ -69,12 +69,12 @@ def resolve_item(items: Sequence[Item], ref: str, page_title: str) -> Item:
             hint=f"positions run from #1 to #{len(items)}" if items else "the page has no items",
         )
     lowered = ref.lower()
-    if _GUID.match(ref):
+    if _GUID.fullmatch(ref):
         for item in items:
             if item.id == lowered:
                 return item
     by_prefix: list[Item] = []
-    if _HEX_PREFIX.match(ref) and len(ref) >= MIN_PREFIX:
+    if _HEX_PREFIX.fullmatch(ref) and len(ref) >= MIN_PREFIX:
         by_prefix = [item for item in items if isinstance(item.id, str) and item.id.startswith(lowered)]
     by_text = [item for item in items if item.text == ref]
     matches = list({id(item): item for item in by_prefix + by_text}.values())

@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -28,6 +27,7 @@ from .errors import ConfigError, ContentError, InputError, NotFoundError, Proble
 from .lock import SiteLock
 from .model import MAX_ITEMS, MAX_SORT_ORDER, Item, Page, SiteConfig, State, text_problem, utc_now
 from .refs import check_slug, describe_page_ref, is_public_code, is_slug, resolve_item, slugify
+from .spans import NeedsRoundTrip
 from .validate import Invalid, Issue, format_loc, page_from_data, site_from_data
 from .yamlio import (
     YamlProblem,
@@ -154,15 +154,7 @@ class Site:
         raise NotFoundError(describe_page_ref(ref), hint="`sspage page list` shows every page")
 
     def read_page(self, path: Path, *, complete: bool = True) -> Page:
-        text = self._read_text(path)
-        parsed = self._parse(path, text)
-        try:
-            page = page_from_data(parsed.data, complete=complete)
-        except Invalid as invalid:
-            raise ContentError(self._locate(path, parsed, invalid.issues)) from None
-        page.slug = path.stem
-        page.path = path
-        return page
+        return self._validated(path, self._parse(path, self._read_text(path)), complete=complete)
 
     def _read_text(self, path: Path) -> str:
         try:
@@ -218,7 +210,7 @@ class Site:
             ("items", [doc.new_item(text, state, order, now) for text, state, order in specs]),
         ])
         with self.lock:
-            chosen = check_slug(slug) if slug else self._free_slug(slugify(title))
+            chosen = check_slug(slug) if slug is not None else self._free_slug(slugify(title))
             path = self.page_path(chosen)
             if path.exists():
                 raise InputError(f"a page with the slug {chosen!r} already exists",
@@ -256,7 +248,7 @@ class Site:
             _check_text("latest update", latest_update, multiline=True)
         if title is None and latest_update is _UNSET and expires is _UNSET:
             raise InputError("nothing to change", hint="give a title, latest update or expiry")
-        with self.edit(ref) as edit:
+        def change(edit: PageEdit) -> None:
             words = []
             if title is not None:
                 doc.put(edit.data, "title", doc.text_value(title), doc.PAGE_KEYS)
@@ -270,6 +262,8 @@ class Site:
                 doc.put(edit.data, "expiresUtc", value, doc.PAGE_KEYS)
                 words.append("no expiry" if expires is None else f"expires {doc.time_value(expires)}")
             edit.summary = f"{title or edit.page.title}: " + ", ".join(words)
+
+        edit = self._mutate(ref, change)
         return edit.result_page
 
     def rotate_token(self, ref: str) -> str:
@@ -277,9 +271,12 @@ class Site:
         from .tokens import hash_token, new_token
 
         token = new_token()
-        with self.edit(ref, touch=False) as edit:
+
+        def change(edit: PageEdit) -> None:
             doc.put(edit.data, "apiTokenHash", hash_token(token), doc.PAGE_KEYS)
             edit.summary = f"{edit.page.title}: rotate API token"
+
+        self._mutate(ref, change, touch=False)
         return token
 
     def verify_token(self, ref: str, token: str) -> bool:
@@ -296,7 +293,8 @@ class Site:
         wanted = _parse_state(state)
         if sort_order is not None:
             _check_sort_order(sort_order)
-        with self.edit(ref) as edit:
+        def change(edit: PageEdit) -> None:
+            nonlocal sort_order
             items = doc.items_of(edit.data)
             if len(items) >= MAX_ITEMS:
                 raise InputError(f"{edit.page.title} already has {MAX_ITEMS} items, the limit")
@@ -309,6 +307,8 @@ class Site:
             items.append(mapping)
             edit.item_id = mapping["id"]
             edit.summary = f"{edit.page.title}: add {quoted(text)} ({wanted.label})"
+
+        edit = self._mutate(ref, change)
         return edit.result_item
 
     def update_item(self, ref: str, item: str, *, text: str | None = None,
@@ -319,8 +319,8 @@ class Site:
         if text is not None:
             _check_text("text", text, multiline=True)
         wanted = None if state is None else _parse_state(state)
-        with self.edit(ref) as edit:
-            target, mapping = edit.find(item)
+        def change(edit: PageEdit) -> None:
+            target, mapping, _ = edit.find(item)
             changes = []
             if wanted is not None and wanted != target.state:
                 doc.put(mapping, "state", doc.state_value(wanted, mapping.get("state")), doc.ITEM_KEYS)
@@ -335,21 +335,27 @@ class Site:
             edit.item_id = str(target.id)
             edit.summary = f"{edit.page.title}: {quoted(target.text)} " + (
                 ", ".join(changes) if changes else "unchanged")
+
+        edit = self._mutate(ref, change)
         return edit.result_item
 
     def delete_item(self, ref: str, item: str) -> Item:
-        with self.edit(ref) as edit:
-            target, mapping = edit.find(item)
-            items = doc.items_of(edit.data)
-            del items[[id(m) for m in items].index(id(mapping))]
+        removed: list[Item] = []
+
+        def change(edit: PageEdit) -> None:
+            target, _, index = edit.find(item)
+            del doc.items_of(edit.data)[index]
             edit.summary = f"{edit.page.title}: delete {quoted(target.text)}"
             edit.item_id = str(target.id)
-        return target
+            removed.append(target)
+
+        self._mutate(ref, change)
+        return removed[-1]
 
     def move_item(self, ref: str, item: str, to: int) -> Item:
         """Move an item to display position ``to`` (1-based); sortOrders become 0..n-1."""
-        with self.edit(ref) as edit:
-            target, _ = edit.find(item)
+        def change(edit: PageEdit) -> None:
+            target, _, _ = edit.find(item)
             ordered = [i for i in edit.page.sorted_items() if i is not target]
             if not 1 <= to <= len(ordered) + 1:
                 raise InputError(f"position {to} is out of range",
@@ -363,38 +369,81 @@ class Site:
             doc.put(mappings[target.id], "updatedUtc", doc.time_value(edit.now), doc.ITEM_KEYS)
             edit.item_id = str(target.id)
             edit.summary = f"{edit.page.title}: move {quoted(target.text)} to #{to}"
+
+        edit = self._mutate(ref, change)
         return edit.result_item
 
     # -- the edit cycle --------------------------------------------------------------------
 
-    @contextmanager
-    def edit(self, ref: str, *, touch: bool = True) -> Iterator[PageEdit]:
-        """Lock, load a page for a round-trip edit, and on success validate and write it."""
+    def _mutate(self, ref: str, change: Callable[[PageEdit], None], *, touch: bool = True) -> PageEdit:
+        """Lock, apply ``change`` to the page's data, validate, write atomically, report.
+
+        ``change`` first runs against the file's own text (values replaced in place);
+        if it needs a structural edit it is run again on a round-trip load.
+        """
         with self.lock:
             path = self.find_page(ref)
             text = self._read_text(path)
             try:
-                document = edit_document(text)
-            except YamlProblem as problem:
-                raise ContentError([problem.problem(self.display(path))]) from None
-            try:
-                page_from_data(document.plain, complete=False)
-            except Invalid as invalid:
-                raise ContentError(self._locate(path, parse(text), invalid.issues)) from None
-            now = self.now()
-            filled = doc.fill_missing(document.data, now)
-            edit = PageEdit(self, path, document, self._revalidate(path, document.data), now)
-            edit.touch = touch
-            yield edit
-            if not (edit.changed or filled):
-                return
-            if edit.touch and edit.changed:
-                document.data["updatedUtc"] = doc.time_value(now)
-            edit.result_page = self._write(path, document)
-            trailers = {"Sspage-Page": str(edit.result_page.public_code)}
-            if edit.item_id:
-                trailers["Sspage-Item"] = edit.item_id
-            self._changed(Change(path, edit.summary, trailers))
+                edit = self._in_place(path, text, change)
+            except NeedsRoundTrip:
+                edit = self._round_trip(path, text, change)
+            if edit.changed and touch:
+                edit.data["updatedUtc"] = doc.time_value(edit.now)
+            if edit.changed or edit.filled:
+                new_text = edit.finish()
+                edit.result_page = self._validated_text(path, new_text)
+                atomic_write(path, new_text)
+                trailers = {"Sspage-Page": str(edit.result_page.public_code)}
+                if edit.item_id:
+                    trailers["Sspage-Item"] = edit.item_id
+                self._changed(Change(path, edit.summary, trailers))
+            return edit
+
+    def _in_place(self, path: Path, text: str, change: Callable[[PageEdit], None]) -> PageEdit:
+        from .spans import SpanMap, Splices
+
+        parsed = self._parse(path, text)
+        page = self._validated(path, parsed, complete=False)
+        splices = Splices(text)
+        data = SpanMap(parsed.root, splices)
+        edit = PageEdit(path, data, page, self.now(), splices.apply)
+        edit.filled = doc.fill_missing(data, edit.now)  # raises NeedsRoundTrip if anything is missing
+        change(edit)
+        return edit
+
+    def _round_trip(self, path: Path, text: str, change: Callable[[PageEdit], None]) -> PageEdit:
+        try:
+            document = edit_document(text)
+        except YamlProblem as problem:
+            raise ContentError([problem.problem(self.display(path))]) from None
+        now = self.now()
+        filled = doc.fill_missing(document.data, now)
+        page = self._revalidate(path, document.data)
+        edit = PageEdit(path, document.data, page, now, document.dump)
+        edit.filled = filled
+        change(edit)
+        return edit
+
+    def _validated(self, path: Path, parsed: Any, *, complete: bool = True) -> Page:
+        try:
+            page = page_from_data(parsed.data, complete=complete)
+        except Invalid as invalid:
+            raise ContentError(self._locate(path, parsed, invalid.issues)) from None
+        page.slug = path.stem
+        page.path = path
+        return page
+
+    def _validated_text(self, path: Path, text: str) -> Page:
+        """The page a new text will hold; a rule it breaks is the change's fault, not the file's."""
+        try:
+            parsed = parse(text)
+        except YamlProblem as problem:  # pragma: no cover - the writers only produce valid YAML
+            raise InputError(f"the change would make invalid YAML: {problem.message}") from None
+        try:
+            return self._validated(path, parsed)
+        except ContentError as error:
+            raise InputError("; ".join(f"{p.field}: {p.message}" for p in error.problems)) from None
 
     def _revalidate(self, path: Path, data: Any) -> Page:
         try:
@@ -407,8 +456,9 @@ class Site:
         return page
 
     def _write(self, path: Path, document: Any, prefix: str = "") -> Page:
-        page = self._revalidate(path, document.data)
-        atomic_write(path, prefix + document.dump())
+        text = prefix + document.dump()
+        page = self._validated_text(path, text)
+        atomic_write(path, text)
         return page
 
     def _changed(self, change: Change) -> None:
@@ -417,22 +467,28 @@ class Site:
 
 
 class PageEdit:
-    """One page open for change inside :meth:`Site.edit`."""
+    """One page open for change inside :meth:`Site._mutate`.
 
-    def __init__(self, site: Site, path: Path, document: Any, page: Page, now: dt.datetime) -> None:
-        self.site, self.path, self.document, self.page, self.now = site, path, document, page, now
-        self.data = document.data
+    ``data`` is the page file's mapping, either in place (:mod:`sspage.spans`) or
+    round-trip (ruamel.yaml); mutations only use what both offer.
+    """
+
+    def __init__(self, path: Path, data: Any, page: Page, now: dt.datetime,
+                 finish: Callable[[], str]) -> None:
+        self.path, self.data, self.page, self.now = path, data, page, now
+        self.finish = finish
         self.summary = f"{page.title}: edit"
-        self.touch = True
         self.changed = True
+        self.filled = False
         self.item_id: str | None = None
         self.result_page: Page = page
 
-    def find(self, ref: str) -> tuple[Item, Any]:
+    def find(self, ref: str) -> tuple[Item, Any, int]:
+        """The item ``ref`` names, its mapping in the file's data, and its index there."""
         target = resolve_item(self.page.sorted_items(), ref, self.page.title)
-        for mapping in doc.items_of(self.data):
+        for index, mapping in enumerate(doc.items_of(self.data)):
             if str(mapping.get("id", "")).lower() == target.id:
-                return target, mapping
+                return target, mapping, index
         raise NotFoundError(f"item {ref!r} vanished while editing")  # pragma: no cover
 
     @property
@@ -501,16 +557,26 @@ def _item_spec(entry: str | dict[str, Any], position: int) -> tuple[str, State, 
     return text, state, order
 
 
-def open_site(path: Path | str | None = None, **options: Any) -> Site:
-    """The site at ``path``, or the first folder upwards from the current one that has one."""
+def open_site(path: Path | str | None = None, *, check_config: bool = True, **options: Any) -> Site:
+    """The site at ``path``, or the first folder upwards from the current one that has one.
+
+    A broken ``site.yaml`` raises here, before any command writes anything;
+    ``check_config=False`` leaves that to the caller (``sspage check`` reports it).
+    """
+
+    def _opened(site: Site) -> Site:
+        if check_config:
+            site.config  # noqa: B018  (reading it validates it)
+        return site
+
     start = Path(path) if path is not None else Path(os.environ.get("SSPAGE_SITE") or Path.cwd())
     if path is not None or os.environ.get("SSPAGE_SITE"):
         if not (start / CONTENT / SITE_FILE).is_file():
             raise ConfigError(f"{start} is not an sspage site (no {CONTENT}/{SITE_FILE})",
                               hint="run `sspage init` there first")
-        return Site(start, **options)
+        return _opened(Site(start, **options))
     for folder in (start.resolve(), *start.resolve().parents):
         if (folder / CONTENT / SITE_FILE).is_file():
-            return Site(folder, **options)
+            return _opened(Site(folder, **options))
     raise ConfigError("no sspage site here or in any parent folder",
                       hint="run `sspage init`, or pass --site DIR")

@@ -91,6 +91,7 @@ def content_issues(data: dict[str, Any], *, complete: bool = True) -> list[Issue
             issues.append(Issue(("latestUpdate",), why, "use null for no update"))
     if complete:
         issues += _missing((), data, PAGE_FILLED)
+    issues += _padded((), data, ("publicCode", "apiTokenHash"))
     items = data.get("items")
     seen: dict[str, int] = {}
     for index, item in enumerate(items if isinstance(items, list) else []):
@@ -103,6 +104,7 @@ def content_issues(data: dict[str, Any], *, complete: bool = True) -> list[Issue
                 issues.append(Issue(("items", index, "text"), why))
         if complete:
             issues += _missing(("items", index), item, ITEM_FILLED)
+        issues += _padded(("items", index), item, ("id",))
         ident = item.get("id")
         if isinstance(ident, str) and ident:
             ident = ident.lower()
@@ -125,6 +127,13 @@ def _missing(loc: Loc, data: dict[str, Any], keys: tuple[str, ...]) -> list[Issu
     if len(absent) == 1:
         return [Issue((*loc, absent[0]), "missing", FMT_HINT)]
     return [Issue(loc, "missing " + ", ".join(absent), "run `sspage fmt` to fill them in")]
+
+
+def _padded(loc: Loc, data: dict[str, Any], keys: tuple[str, ...]) -> list[Issue]:
+    # Patterns end in "$", which in Python also matches before a final newline.
+    return [Issue((*loc, key), "has spaces or a line break around it", "write it on one line")
+            for key in keys
+            if isinstance(data.get(key), str) and data[key] != data[key].strip()]
 
 
 def _dedupe(issues: list[Issue]) -> list[Issue]:

@@ -132,11 +132,24 @@ def parse(data: bytes | str) -> Parsed:
             mark.column + 1 if mark else None,
             hint="check the indentation and quoting around this line",
         ) from None
+    except yaml.reader.ReaderError as error:
+        raise _reader_problem(data, error.position, error.character) from None
     except yaml.YAMLError as error:
         raise YamlProblem(f"cannot read the file: {error}") from None
     finally:
         parser.dispose()
     return Parsed(to_plain(root), root)
+
+
+def _reader_problem(data: bytes | str, position: int, character: object) -> YamlProblem:
+    """A character YAML refuses (a control character, say), located by line and column."""
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    before = text[:position]
+    line = before.count("\n") + 1
+    col = position - (before.rfind("\n") + 1) + 1
+    code = character if isinstance(character, int) else ord(str(character)[:1] or "\0")
+    return YamlProblem(f"the file contains the control character U+{code:04X}", line, col,
+                       hint="delete it; only tab and newline are allowed")
 
 
 def _refuse_anchors(data: bytes | str) -> None:
@@ -341,6 +354,14 @@ class Verbatim(str):
     """A plain scalar as it was written; dumped back unquoted even if it looks like a number."""
 
 
+class BlockText(str):
+    """Multi-line text to write as a literal block (``|``)."""
+
+
+class QuotedText(str):
+    """Text to write single-quoted, because unquoted YAML 1.1 tools would read it as a number."""
+
+
 def _dumper(indent: tuple[int, int]) -> Any:
     if indent not in _DUMPERS:
         from ruamel.yaml import YAML
@@ -360,7 +381,15 @@ def _dumper(indent: tuple[int, int]) -> Any:
         def represent_none(self: Any, data: None) -> Any:
             return self.represent_scalar(NULL_TAG, "null")
 
+        def represent_block(self: Any, data: BlockText) -> Any:
+            return self.represent_scalar(STR_TAG, str(data), style="|")
+
+        def represent_quoted(self: Any, data: QuotedText) -> Any:
+            return self.represent_scalar(STR_TAG, str(data), style="'")
+
         Representer.add_representer(Verbatim, represent_verbatim)
+        Representer.add_representer(BlockText, represent_block)
+        Representer.add_representer(QuotedText, represent_quoted)
         Representer.add_representer(type(None), represent_none)
         yaml = YAML(typ="rt")
         yaml.Representer = Representer

@@ -18,12 +18,12 @@ F = TypeVar("F", bound=Callable[..., Any])
 EXAMPLE_EPILOG = "Docs: docs/cli.md. Every command has --help with an example."
 
 
-def get_site(ctx: click.Context) -> Site:
+def get_site(ctx: click.Context, *, check_config: bool = True) -> Site:
     from ..store import open_site
 
     root = ctx.find_root()
     if "site" not in root.obj:
-        root.obj["site"] = open_site(root.obj.get("site_dir"))
+        root.obj["site"] = open_site(root.obj.get("site_dir"), check_config=check_config)
     return root.obj["site"]  # type: ignore[no-any-return]
 
 
@@ -33,6 +33,16 @@ def pass_site(func: F) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         return func(get_site(click.get_current_context()), *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def pass_unchecked_site(func: F) -> F:
+    """Like :func:`pass_site`, for commands that report a broken site.yaml themselves."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return func(get_site(click.get_current_context(), check_config=False), *args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .common import complete_page, pass_site
+from .common import complete_page, pass_site, pass_unchecked_site
 
 if TYPE_CHECKING:
     from ..errors import Problem
@@ -39,7 +39,7 @@ def init(directory: str, title: str, base_url: str) -> None:
               show_default=True, help="github prints workflow annotations on the lines at fault.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), metavar="N",
               help="Worker processes (default: the number of cores).")
-@pass_site
+@pass_unchecked_site
 def check(site: Site, output: str, jobs: int | None) -> None:
     """Validate the whole site and report every problem; exit 1 if there are any.
 
