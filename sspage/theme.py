@@ -102,9 +102,10 @@ class Theme:
         """A Jinja environment: autoescape everywhere, undefined names are errors."""
         import jinja2
 
-        loaders: dict[str, Any] = {}
-        for layer in self.layers:
-            loaders.setdefault(f"!{layer.name}", jinja2.FileSystemLoader(str(layer.root / "templates")))
+        # "!name/page.html" is that theme's own file. The later layer wins a shared name, so
+        # "!default/..." in a site's themes/default/ override means the built-in theme.
+        loaders = {f"!{layer.name}": jinja2.FileSystemLoader(str(layer.root / "templates"))
+                   for layer in self.layers}
         chain = jinja2.FileSystemLoader([str(layer.root / "templates") for layer in self.layers])
         return jinja2.Environment(
             loader=jinja2.ChoiceLoader([jinja2.PrefixLoader(loaders), chain]),
