@@ -178,10 +178,8 @@ def test_bad_slugs_in_library(pages, slug):
     assert snapshot(pages.root) == before
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: refs.py is_slug/check_slug use re.match with SLUG_PATTERN "
-                   "ending in '$', which also matches before a trailing newline, so create_page(slug='abc\\n') "
-                   "writes content/pages/'abc\\n.yaml'")
 def test_slug_with_trailing_newline_is_refused(pages):
+    """Regression: '$' in SLUG_PATTERN matched before a trailing newline ('abc\\n.yaml' was written)."""
     before = snapshot(pages.root)
     with pytest.raises(InputError, match="invalid slug"):
         pages.create_page("New", slug="abc\n")
@@ -372,11 +370,9 @@ def test_alias_bomb_is_refused_quickly(site, runner):
     assert time.monotonic() - started < 5
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: model.py GUID_PATTERN/PUBLIC_CODE_PATTERN end in '$' and msgspec "
-                   "uses re.search, so an id or publicCode with a trailing newline (\"...\\n\" in a file) passes "
-                   "validation and `sspage check`, and the newline is served in the JSON")
 @pytest.mark.parametrize("field", ["id", "publicCode"])
 def test_trailing_newline_in_id_or_public_code_is_refused(site, runner, field):
+    """Regression: msgspec's re.search with '$' let "...\\n" pass as a GUID or publicCode."""
     if field == "id":
         text = edited(f"id: {ID2}", f'id: "{ID2}\\n"')
     else:
