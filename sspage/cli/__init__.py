@@ -16,6 +16,7 @@ from .build import build
 from .common import EXAMPLE_EPILOG
 from .item import item
 from .page import page
+from .serve import serve
 from .site import check, completion, fmt, init, schema
 
 
@@ -48,7 +49,7 @@ def cli(ctx: click.Context, site_dir: str | None) -> None:
     ctx.obj = {"site_dir": site_dir}
 
 
-for command in (init, check, fmt, schema, completion, page, item, build):
+for command in (init, check, fmt, schema, completion, page, item, build, serve):
     cli.add_command(command)
 
 
