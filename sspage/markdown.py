@@ -31,7 +31,7 @@ _converter: Any = None
 def render_markdown(text: str) -> str:
     """Sanitised HTML for ``text``. Safe to insert into a page unescaped."""
     global _converter
-    import markdown
+    import markdown  # type: ignore[import-untyped, unused-ignore]
     import nh3
 
     if _converter is None:

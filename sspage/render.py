@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import importlib
 import posixpath
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -141,8 +142,8 @@ class Renderer:
         self._zone = _zone(config.timezone)
         self.templates = {name: self._load(name) for name in
                           ("page.html", "expired.html", "index.html", "404.html")}
-        import markdown  # noqa: F401  (imported before workers fork, not once in each)
-        import nh3  # noqa: F401
+        for module in ("markdown", "nh3"):  # imported before workers fork, not once in each
+            importlib.import_module(module)
 
     def _load(self, name: str) -> Any:
         try:
@@ -250,7 +251,7 @@ class Renderer:
     def render(self, name: str, output: str | None, **context: Any) -> bytes:
         """Render a template for the file at ``output`` (None: any address, as for 404.html)."""
         try:
-            text = self.templates[name].render(**self._common(output), **context)
+            text: str = self.templates[name].render(**self._common(output), **context)
         except Exception as error:
             raise self.theme.template_error(error) from None
         return text.encode()

@@ -177,7 +177,7 @@ def load_theme(site_root: Path, name: str) -> Theme:
         layers.append(layer)
         settings = _read_settings(layer)
         variables = {**(settings.get("variables") or {}), **variables}
-        current = settings["extends"] if "extends" in settings else BUILTIN
+        current = settings.get("extends", BUILTIN)  # absent: default; null: no parent
     builtin = Layer(BUILTIN, builtin_themes() / BUILTIN, f"sspage/themes/{BUILTIN}")
     variables = {**(_read_settings(builtin).get("variables") or {}), **variables}
     return Theme(name, [*layers, builtin], variables)

@@ -130,7 +130,7 @@ def test_json_mirror_is_the_reference_get_response_field_by_field(site):
         if key != "items":
             assert mirror[key] == reference[key], key
     assert len(mirror["items"]) == len(reference["items"])
-    for ours, theirs in zip(mirror["items"], reference["items"]):
+    for ours, theirs in zip(mirror["items"], reference["items"], strict=True):
         assert list(ours) == list(theirs)
         for key in theirs:
             assert ours[key] == theirs[key], key
@@ -480,13 +480,15 @@ class TagAudit(HTMLParser):
         for name, value in attrs:
             if name.startswith("on") or name in ("style", "src", "srcdoc"):
                 self.bad.append(f"{tag} {name}")
-            if name == "href" and value and re.match(r"\s*[a-z][a-z0-9+.-]*:", value, re.I):
-                if not value.lower().startswith(("https:", "http:", "mailto:")):
-                    self.bad.append(f"href={value}")
+            scheme = re.match(r"\s*([a-z][a-z0-9+.-]*):", value or "", re.I)
+            if name == "href" and scheme and scheme.group(1).lower() not in ("http", "https", "mailto"):
+                self.bad.append(f"href={value}")
 
 
 def test_hostile_text_never_appears_unescaped(site):
-    quoted = lambda text: to_json(text, indent=None)  # JSON strings are YAML double-quoted scalars
+    def quoted(text):
+        return to_json(text, indent=None)  # a JSON string is a YAML double-quoted scalar
+
     lines = [f"publicCode: {code(66)}", f"title: {quoted(HOSTILE[2])}",
              f"latestUpdate: {quoted(chr(10).join(HOSTILE))}", f"createdUtc: {T0_TEXT}",
              f"updatedUtc: {T0_TEXT}", "items:"]
@@ -565,7 +567,8 @@ def test_the_wheel_carries_the_theme_and_builds_with_it(tmp_path):
         archive.extractall(unpacked)
     for path in (ROOT / "themes" / "default").rglob("*"):
         if path.is_file():
-            assert f"sspage/themes/default/{path.relative_to(ROOT / 'themes' / 'default').as_posix()}" in names
+            relative = path.relative_to(ROOT / "themes" / "default").as_posix()
+            assert f"sspage/themes/default/{relative}" in names
     for path in (ROOT / "sspage").rglob("*.py"):
         assert f"sspage/{path.relative_to(ROOT / 'sspage').as_posix()}" in names, \
             f"{path} is missing from the wheel: list its package in pyproject.toml"
