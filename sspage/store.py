@@ -23,17 +23,17 @@ from typing import Any, NamedTuple
 import msgspec
 
 from . import document as doc
+from .edit import PageEdit, mutate
 from .errors import ConfigError, ContentError, InputError, NotFoundError, Problem
+from .inputs import check_sort_order, check_text, item_spec, parse_state, quoted
 from .lock import SiteLock
-from .model import MAX_ITEMS, MAX_SORT_ORDER, Item, Page, SiteConfig, State, text_problem, utc_now
-from .refs import check_slug, describe_page_ref, is_public_code, is_slug, resolve_item, slugify
-from .spans import NeedsRoundTrip
+from .model import MAX_ITEMS, MAX_SORT_ORDER, Item, Page, SiteConfig, State, utc_now
+from .refs import check_slug, describe_page_ref, is_public_code, is_slug, slugify
 from .validate import Invalid, Issue, format_loc, page_from_data, site_from_data
 from .yamlio import (
     YamlProblem,
     atomic_delete,
     atomic_write,
-    edit_document,
     iter_yaml_files,
     new_document,
     parse,
@@ -191,10 +191,10 @@ class Site:
         """Create a page, optionally with items (text, or dicts with text/state/sortOrder)."""
         from .tokens import hash_token, new_public_code, new_token
 
-        _check_text("title", title, multiline=False)
+        check_text("title", title, multiline=False)
         if latest_update is not None:
-            _check_text("latest update", latest_update, multiline=True)
-        specs = [_item_spec(entry, position) for position, entry in enumerate(items)]
+            check_text("latest update", latest_update, multiline=True)
+        specs = [item_spec(entry, position) for position, entry in enumerate(items)]
         if len(specs) > MAX_ITEMS:
             raise InputError(f"a page can hold at most {MAX_ITEMS} items")
         now = self.now()
@@ -243,9 +243,9 @@ class Site:
                     latest_update: str | None = _UNSET, expires: dt.datetime | None = _UNSET) -> Page:
         """Change the title, latest update (None clears it) or expiry (None: never expires)."""
         if title is not None:
-            _check_text("title", title, multiline=False)
+            check_text("title", title, multiline=False)
         if latest_update not in (None, _UNSET):
-            _check_text("latest update", latest_update, multiline=True)
+            check_text("latest update", latest_update, multiline=True)
         if title is None and latest_update is _UNSET and expires is _UNSET:
             raise InputError("nothing to change", hint="give a title, latest update or expiry")
         def change(edit: PageEdit) -> None:
@@ -263,7 +263,7 @@ class Site:
                 words.append("no expiry" if expires is None else f"expires {doc.time_value(expires)}")
             edit.summary = f"{title or edit.page.title}: " + ", ".join(words)
 
-        edit = self._mutate(ref, change)
+        edit = mutate(self, ref, change)
         return edit.result_page
 
     def rotate_token(self, ref: str) -> str:
@@ -276,7 +276,7 @@ class Site:
             doc.put(edit.data, "apiTokenHash", hash_token(token), doc.PAGE_KEYS)
             edit.summary = f"{edit.page.title}: rotate API token"
 
-        self._mutate(ref, change, touch=False)
+        mutate(self, ref, change, touch=False)
         return token
 
     def verify_token(self, ref: str, token: str) -> bool:
@@ -289,10 +289,10 @@ class Site:
     def add_item(self, ref: str, text: str, *, state: State | str | int = State.PENDING,
                  sort_order: int | None = None) -> Item:
         """Add an item; without a sortOrder it goes to the end."""
-        _check_text("text", text, multiline=True)
-        wanted = _parse_state(state)
+        check_text("text", text, multiline=True)
+        wanted = parse_state(state)
         if sort_order is not None:
-            _check_sort_order(sort_order)
+            check_sort_order(sort_order)
         def change(edit: PageEdit) -> None:
             nonlocal sort_order
             items = doc.items_of(edit.data)
@@ -308,7 +308,7 @@ class Site:
             edit.item_id = mapping["id"]
             edit.summary = f"{edit.page.title}: add {quoted(text)} ({wanted.label})"
 
-        edit = self._mutate(ref, change)
+        edit = mutate(self, ref, change)
         return edit.result_item
 
     def update_item(self, ref: str, item: str, *, text: str | None = None,
@@ -317,8 +317,8 @@ class Site:
         if text is None and state is None:
             raise InputError("nothing to change", hint="give a new state or text")
         if text is not None:
-            _check_text("text", text, multiline=True)
-        wanted = None if state is None else _parse_state(state)
+            check_text("text", text, multiline=True)
+        wanted = None if state is None else parse_state(state)
         def change(edit: PageEdit) -> None:
             target, mapping, _ = edit.find(item)
             changes = []
@@ -336,7 +336,7 @@ class Site:
             edit.summary = f"{edit.page.title}: {quoted(target.text)} " + (
                 ", ".join(changes) if changes else "unchanged")
 
-        edit = self._mutate(ref, change)
+        edit = mutate(self, ref, change)
         return edit.result_item
 
     def delete_item(self, ref: str, item: str) -> Item:
@@ -349,7 +349,7 @@ class Site:
             edit.item_id = str(target.id)
             removed.append(target)
 
-        self._mutate(ref, change)
+        mutate(self, ref, change)
         return removed[-1]
 
     def move_item(self, ref: str, item: str, to: int) -> Item:
@@ -370,60 +370,8 @@ class Site:
             edit.item_id = str(target.id)
             edit.summary = f"{edit.page.title}: move {quoted(target.text)} to #{to}"
 
-        edit = self._mutate(ref, change)
+        edit = mutate(self, ref, change)
         return edit.result_item
-
-    # -- the edit cycle --------------------------------------------------------------------
-
-    def _mutate(self, ref: str, change: Callable[[PageEdit], None], *, touch: bool = True) -> PageEdit:
-        """Lock, apply ``change`` to the page's data, validate, write atomically, report.
-
-        ``change`` first runs against the file's own text (values replaced in place);
-        if it needs a structural edit it is run again on a round-trip load.
-        """
-        with self.lock:
-            path = self.find_page(ref)
-            text = self._read_text(path)
-            try:
-                edit = self._in_place(path, text, change)
-            except NeedsRoundTrip:
-                edit = self._round_trip(path, text, change)
-            if edit.changed and touch:
-                edit.data["updatedUtc"] = doc.time_value(edit.now)
-            if edit.changed or edit.filled:
-                new_text = edit.finish()
-                edit.result_page = self._validated_text(path, new_text)
-                atomic_write(path, new_text)
-                trailers = {"Sspage-Page": str(edit.result_page.public_code)}
-                if edit.item_id:
-                    trailers["Sspage-Item"] = edit.item_id
-                self._changed(Change(path, edit.summary, trailers))
-            return edit
-
-    def _in_place(self, path: Path, text: str, change: Callable[[PageEdit], None]) -> PageEdit:
-        from .spans import SpanMap, Splices
-
-        parsed = self._parse(path, text)
-        page = self._validated(path, parsed, complete=False)
-        splices = Splices(text)
-        data = SpanMap(parsed.root, splices)
-        edit = PageEdit(path, data, page, self.now(), splices.apply)
-        edit.filled = doc.fill_missing(data, edit.now)  # raises NeedsRoundTrip if anything is missing
-        change(edit)
-        return edit
-
-    def _round_trip(self, path: Path, text: str, change: Callable[[PageEdit], None]) -> PageEdit:
-        try:
-            document = edit_document(text)
-        except YamlProblem as problem:
-            raise ContentError([problem.problem(self.display(path))]) from None
-        now = self.now()
-        filled = doc.fill_missing(document.data, now)
-        page = self._revalidate(path, document.data)
-        edit = PageEdit(path, document.data, page, now, document.dump)
-        edit.filled = filled
-        change(edit)
-        return edit
 
     def _validated(self, path: Path, parsed: Any, *, complete: bool = True) -> Page:
         try:
@@ -445,16 +393,6 @@ class Site:
         except ContentError as error:
             raise InputError("; ".join(f"{p.field}: {p.message}" for p in error.problems)) from None
 
-    def _revalidate(self, path: Path, data: Any) -> Page:
-        try:
-            page = page_from_data(_plain(data))
-        except Invalid as invalid:  # the change itself broke a rule: report it, write nothing
-            raise InputError("; ".join(f"{format_loc(i.loc)}: {i.message}"
-                                       for i in invalid.issues)) from None
-        page.slug = path.stem
-        page.path = path
-        return page
-
     def _write(self, path: Path, document: Any, prefix: str = "") -> Page:
         text = prefix + document.dump()
         page = self._validated_text(path, text)
@@ -464,97 +402,6 @@ class Site:
     def _changed(self, change: Change) -> None:
         if self.on_change is not None:
             self.on_change(change)
-
-
-class PageEdit:
-    """One page open for change inside :meth:`Site._mutate`.
-
-    ``data`` is the page file's mapping, either in place (:mod:`sspage.spans`) or
-    round-trip (ruamel.yaml); mutations only use what both offer.
-    """
-
-    def __init__(self, path: Path, data: Any, page: Page, now: dt.datetime,
-                 finish: Callable[[], str]) -> None:
-        self.path, self.data, self.page, self.now = path, data, page, now
-        self.finish = finish
-        self.summary = f"{page.title}: edit"
-        self.changed = True
-        self.filled = False
-        self.item_id: str | None = None
-        self.result_page: Page = page
-
-    def find(self, ref: str) -> tuple[Item, Any, int]:
-        """The item ``ref`` names, its mapping in the file's data, and its index there."""
-        target = resolve_item(self.page.sorted_items(), ref, self.page.title)
-        for index, mapping in enumerate(doc.items_of(self.data)):
-            if str(mapping.get("id", "")).lower() == target.id:
-                return target, mapping, index
-        raise NotFoundError(f"item {ref!r} vanished while editing")  # pragma: no cover
-
-    @property
-    def result_item(self) -> Item:
-        for item in self.result_page.items:
-            if item.id == self.item_id:
-                return item
-        raise NotFoundError(f"item {self.item_id} is not on the page")  # pragma: no cover
-
-
-# -- helpers -----------------------------------------------------------------------------
-
-
-def _plain(data: Any) -> Any:
-    """Round-trip data as plain Python, with scalars as the strings a file would hold."""
-    if isinstance(data, dict):
-        return {str(key): _plain(value) for key, value in data.items()}
-    if isinstance(data, list):
-        return [_plain(value) for value in data]
-    if data is None or isinstance(data, str):
-        return None if data is None else str(data)
-    return str(data)
-
-
-def quoted(text: str, width: int = 60) -> str:
-    """Text for a one-line summary: ``"Materials ordered"``, shortened and flattened."""
-    flat = " ".join(text.split())
-    return '"' + (flat if len(flat) <= width else flat[: width - 1] + "…") + '"'
-
-
-def _check_text(what: str, value: str, *, multiline: bool) -> None:
-    from .model import MAX_LATEST_UPDATE, MAX_TEXT, MAX_TITLE
-
-    limit = {"title": MAX_TITLE, "text": MAX_TEXT}.get(what, MAX_LATEST_UPDATE)
-    if not isinstance(value, str):
-        raise InputError(f"the {what} must be text")
-    why = text_problem(value, multiline=multiline)
-    if why:
-        raise InputError(f"the {what} {why}")
-    if len(value) > limit:
-        raise InputError(f"the {what} is {len(value)} characters long; the limit is {limit}")
-
-
-def _parse_state(value: State | str | int) -> State:
-    try:
-        return State.parse(value)
-    except ValueError as error:
-        raise InputError(str(error)) from None
-
-
-def _check_sort_order(value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SORT_ORDER:
-        raise InputError(f"sortOrder must be a whole number from 0 to {MAX_SORT_ORDER}")
-
-
-def _item_spec(entry: str | dict[str, Any], position: int) -> tuple[str, State, int]:
-    if isinstance(entry, str):
-        entry = {"text": entry}
-    text = entry.get("text")
-    if not isinstance(text, str):
-        raise InputError(f"item {position + 1} needs a text")
-    _check_text("text", text, multiline=True)
-    state = _parse_state(entry.get("state", State.PENDING))
-    order = entry.get("sortOrder", entry.get("sort_order", position))
-    _check_sort_order(order)
-    return text, state, order
 
 
 def open_site(path: Path | str | None = None, *, check_config: bool = True, **options: Any) -> Site:
