@@ -22,6 +22,8 @@ PAGE_KEYS = ("publicCode", "title", "latestUpdate", "createdUtc", "updatedUtc", 
 ITEM_KEYS = ("id", "text", "sortOrder", "state", "createdUtc", "updatedUtc")
 
 _BLOCK_UNSAFE = re.compile(r"[ \t]\n|[ \t]$|^[ \t]|\n\n\n|\t|[\x85\u2028\u2029\ufeff\r]")
+# Line breaks that a single-quoted scalar would fold: such text is written double-quoted, escaped.
+_BREAKS = re.compile(r"[\n\x85\u2028\u2029]")
 # Words and numbers that YAML 1.1 tools (most of them) would read as something other than text.
 _LOOKS_TYPED = re.compile(r"^(?:[-+.]?[0-9]|(?:y|yes|n|no|true|false|on|off|null|~)$)", re.I)
 
@@ -34,7 +36,7 @@ def text_value(text: str) -> Any:
     """Multi-line text as a literal block when the block reproduces it exactly, else quoted."""
     if "\n" in text and text.strip() and not _BLOCK_UNSAFE.search(text):
         return BlockText(text)
-    if _LOOKS_TYPED.match(text):
+    if _LOOKS_TYPED.match(text) and not _BREAKS.search(text):
         return QuotedText(text)
     return text
 

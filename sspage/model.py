@@ -40,8 +40,9 @@ SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 MAX_SLUG = 64
 
 # Tab and newline are text; every other control character is refused because
-# it is invisible on the page and usually a paste accident.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# it is invisible on the page and usually a paste accident. U+FFFE and U+FFFF
+# are not characters at all, and YAML cannot hold them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")
 
 
 class State(enum.IntEnum):
@@ -233,7 +234,10 @@ def text_problem(value: str, *, multiline: bool) -> str | None:
         return "must be a single line"
     found = _CONTROL.search(value)
     if found:
-        return f"contains the control character U+{ord(found.group()):04X}"
+        code = ord(found.group())
+        if code >= 0xFFFE:
+            return f"contains U+{code:04X}, which is not a character"
+        return f"contains the control character U+{code:04X}"
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
