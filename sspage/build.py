@@ -103,6 +103,9 @@ class _Job:
 # Set in the parent before workers fork, so that they inherit the compiled
 # templates instead of receiving them through a pipe.
 _JOB: _Job | None = None
+# The last renderer and the inputs it was made from: `sspage serve` builds again and
+# again in one process, and compiling the templates each time would cost ~30 ms.
+_RENDERER: tuple[str, Renderer] | None = None
 
 
 def build_time() -> dt.datetime:
@@ -134,7 +137,8 @@ def build_site(site: Site, out: Path | str | None = None, *, jobs: int | None = 
         kept, todo, restamped = _plan(paths, None if full else old, format_utc(now))
         removed = sorted(set(old.pages) - {path.stem for path in paths}) if old else []
         if todo or removed or full:
-            records, site_outputs = _render_and_commit(site, out, theme, now, old, kept, todo,
+            renderer = _renderer(site, theme, inputs)
+            records, site_outputs = _render_and_commit(site, out, renderer, now, old, kept, todo,
                                                        removed, jobs)
         elif restamped and old is not None:  # only stats moved: remember them, render nothing
             records, site_outputs = kept, old.site_outputs
@@ -176,14 +180,20 @@ def _plan(paths: list[Path], old: Manifest | None,
     return kept, todo, restamped
 
 
-def _render_and_commit(site: Site, out: Path, theme: Theme, now: dt.datetime,
+def _renderer(site: Site, theme: Theme, inputs: str) -> Renderer:
+    global _RENDERER
+    if _RENDERER is None or _RENDERER[0] != inputs:
+        from .render import Renderer  # Jinja and Markdown load only when something is rendered
+
+        _RENDERER = (inputs, Renderer(site.config, theme))
+    return _RENDERER[1]
+
+
+def _render_and_commit(site: Site, out: Path, renderer: Renderer, now: dt.datetime,
                        old: Manifest | None, kept: dict[str, PageRecord], todo: list[Todo],
                        removed: list[str], jobs: int | None) -> tuple[dict[str, PageRecord], list[str]]:
     """Steps 2 to 4 of the module docstring; returns the page records and the site's own files."""
     global _JOB
-    from .render import Renderer  # Jinja and Markdown load only when something is rendered
-
-    renderer = Renderer(site.config, theme)
     token = secrets.token_hex(4)
     _JOB = _Job(site, renderer, out, now, token)
     staged: list[tuple[str, str]] = []
