@@ -491,7 +491,7 @@ def test_hostile_text_never_appears_unescaped(site):
 
     lines = [f"publicCode: {code(66)}", f"title: {quoted(HOSTILE[2])}",
              f"latestUpdate: {quoted(chr(10).join(HOSTILE))}", f"createdUtc: {T0_TEXT}",
-             f"updatedUtc: {T0_TEXT}", "items:"]
+             f"updatedUtc: {T0_TEXT}", "listed: true", "items:"]
     for number, text in enumerate(HOSTILE):
         lines += [f"  - id: {uuid.UUID(int=number, version=4)}", f"    text: {quoted(text)}",
                   f"    sortOrder: {number}", "    state: active",
@@ -500,13 +500,17 @@ def test_hostile_text_never_appears_unescaped(site):
     page = site.page("evil")
     assert page.title == HOSTILE[2] and page.latest_update == "\n".join(HOSTILE)
     build(site)
-    html = (site.root / "public" / f"s/{code(66)}/index.html").read_text("utf-8")
-    audit = TagAudit()
-    audit.feed(html)
-    assert audit.bad == []
+    out = site.root / "public"
+    html = (out / f"s/{code(66)}/index.html").read_text("utf-8")
+    for name in ("index.html", f"s/{code(66)}/index.html", "404.html"):
+        audit = TagAudit()
+        audit.feed((out / name).read_text("utf-8"))
+        assert audit.bad == [], name
+    assert "&lt;svg onload=alert(1)&gt;" in (out / "index.html").read_text("utf-8")
+    assert "<svg" not in (out / "sitemap.xml").read_text("utf-8")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # item text is shown, escaped
     assert "&#34;&gt;&lt;svg onload=alert(1)&gt;" in html  # the title too
-    mirror = (site.root / "public" / f"v1/status-pages/{code(66)}").read_text("utf-8")
+    mirror = (out / f"v1/status-pages/{code(66)}").read_text("utf-8")
     assert "<" not in mirror and "\\u003cscript" in mirror
     assert json.loads(mirror)["title"] == HOSTILE[2]
 
