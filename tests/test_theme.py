@@ -256,7 +256,7 @@ def test_overall_state(site):
 
 def test_stylesheet_rules():
     css = (DEFAULT / "static" / "style.css").read_text("utf-8")
-    assert "@media (prefers-color-scheme: dark)" in css
+    assert "@media screen and (prefers-color-scheme: dark)" in css
     assert "@media print" in css
     assert "@font-face" not in css and "@import" not in css and "url(" not in css
     assert "system-ui" in css
