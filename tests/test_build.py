@@ -405,6 +405,12 @@ def test_invalid_pages_fail_the_build_listing_every_problem(three, runner):
     assert (out / ".sspage/manifest.json").read_bytes() == manifest
     assert not list(out.rglob("*.tmp"))
     assert not (out / "s" / "Code00000003").exists()
+    write_page(three, "p4", public_code=code(4), title="New and valid")  # staged, then unstaged
+    with pytest.raises(ContentError):
+        build(three)
+    assert not (out / "s" / code(4)).exists()
+    assert stamps(out) == before
+    (three.pages_dir / "p4.yaml").unlink()
 
     result = runner("build")
     stderr = assert_cli_error(result, "content/pages/p1.yaml:", "content/pages/p3.yaml:")
