@@ -19,15 +19,13 @@ A build runs in four steps:
    during the commit leaves the old manifest, so the next build redoes the
    pages whose outputs might be stale.
 
-Outputs are not fsynced: they can always be rebuilt, and a rename already
-makes each one appear whole. Two builds of one output folder take turns, by a
-lock in ``{out}/.sspage/``.
+:mod:`sspage.staging` does the writing. Two builds of one output folder take
+turns, by a lock in ``{out}/.sspage/``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import os
 import secrets
 import time
@@ -54,6 +52,7 @@ from .manifest import (
     load_manifest,
 )
 from .model import format_utc, utc_now
+from .staging import commit, delete_output, forget_folders, stage, sweep, unstage, write_atomic
 from .store import Site
 from .theme import load_theme
 
@@ -103,9 +102,6 @@ class _Job:
 # Set in the parent before workers fork, so that they inherit the compiled
 # templates instead of receiving them through a pipe.
 _JOB: _Job | None = None
-# Folders known to exist during this build (reset by each build), and temp-file numbers.
-_FOLDERS: set[Path] = set()
-_SERIAL = itertools.count()
 # The last renderer and the inputs it was made from: `sspage serve` builds again and
 # again in one process, and compiling the templates each time would cost ~30 ms.
 _RENDERER: tuple[str, Renderer] | None = None
@@ -149,7 +145,7 @@ def build_site(site: Site, out: Path | str | None = None, *, jobs: int | None = 
             return BuildResult(out, len(paths), 0, 0, time.perf_counter() - started)
         manifest = Manifest(format=FORMAT, sspage=__version__, inputs=inputs,
                             site_outputs=site_outputs, pages=dict(sorted(records.items())))
-        _write_atomic(out / MANIFEST, encode_manifest(manifest))
+        write_atomic(out / MANIFEST, encode_manifest(manifest))
     return BuildResult(out, len(paths), len(todo), len(removed), time.perf_counter() - started)
 
 
@@ -198,7 +194,7 @@ def _render_and_commit(site: Site, out: Path, renderer: Renderer, now: dt.dateti
     """Steps 2 to 4 of the module docstring; returns the page records and the site's own files."""
     global _JOB
     token = secrets.token_hex(4)
-    _FOLDERS.clear()  # a folder seen in an earlier build may have been removed since
+    forget_folders()  # a folder seen in an earlier build may have been removed since
     _JOB = _Job(site, renderer, out, now, token)
     staged: list[tuple[str, str]] = []
     try:
@@ -219,13 +215,12 @@ def _render_and_commit(site: Site, out: Path, renderer: Renderer, now: dt.dateti
             if pair:
                 staged.append(pair)
     except BaseException:
-        _unstage(staged)
-        _sweep(out, token)
+        unstage(staged)
+        sweep(out, token)
         raise
     finally:
         _JOB = None
-    for temp, final in staged:
-        os.replace(temp, final)
+    commit(staged)
     site_outputs = [relative for relative, _ in site_files]
     before: set[str] = set(old.site_outputs) if old else set()
     if old:
@@ -237,7 +232,7 @@ def _render_and_commit(site: Site, out: Path, renderer: Renderer, now: dt.dateti
         if outcome.record is not None:
             after.update(outcome.record.outputs)
     for relative in sorted(before - after):
-        _delete_output(out, relative)
+        delete_output(out, relative)
     return records, site_outputs
 
 
@@ -253,7 +248,7 @@ def _render_chunk(todos: Sequence[Todo]) -> list[Outcome]:
                 outcomes.append(Outcome(todo.slug, None, [], [], str(error)))
                 break
     except BaseException:
-        _unstage([pair for outcome in outcomes for pair in outcome.staged])
+        unstage([pair for outcome in outcomes for pair in outcome.staged])
         raise
     return outcomes
 
@@ -277,7 +272,7 @@ def _render_page(job: _Job, todo: Todo) -> Outcome:
             if pair:
                 staged.append(pair)
     except BaseException:
-        _unstage(staged)
+        unstage(staged)
         raise
     listing = job.renderer.listing(page) if page.listed and not expired else None
     record = PageRecord(
@@ -287,88 +282,6 @@ def _render_page(job: _Job, todo: Todo) -> Outcome:
         listing=listing,
     )
     return Outcome(todo.slug, record, [], staged, None)
-
-
-# -- files ---------------------------------------------------------------------------------
-
-
-def stage(out: Path, relative: str, data: bytes, token: str) -> tuple[str, str] | None:
-    """Write ``data`` beside ``out/relative`` as a hidden temporary file, unless it is already there.
-
-    Returns (temporary, final) for the commit, or None when the file already
-    holds exactly these bytes (it is then left alone, mtime and all).
-    """
-    final = out / relative
-    try:
-        if os.stat(final).st_size == len(data) and final.read_bytes() == data:
-            return None
-    except (FileNotFoundError, NotADirectoryError):
-        pass
-    folder = final.parent
-    if folder not in _FOLDERS:  # mkdir on an existing folder costs ~70 µs on a busy disk
-        folder.mkdir(parents=True, exist_ok=True)
-        _FOLDERS.add(folder)
-    # Unique without mkstemp's random retries and chmod: pid and counter never repeat in a build.
-    temp = str(folder / f".{final.name}.{os.getpid()}-{next(_SERIAL)}.{token}.tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies, as for open()
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-    except BaseException:
-        os.unlink(temp)
-        raise
-    return temp, str(final)
-
-
-def _unstage(staged: list[tuple[str, str]]) -> None:
-    """Delete staged files, and the folders that staging created and left empty."""
-    for temp, _final in staged:
-        try:
-            os.unlink(temp)
-        except FileNotFoundError:
-            pass
-    for temp, _final in staged:
-        folder = os.path.dirname(temp)
-        for _level in range(2):  # s/{code}/ and, in a first build, s/ itself
-            try:
-                os.rmdir(folder)  # only ever succeeds on an empty folder
-            except OSError:
-                break
-            folder = os.path.dirname(folder)
-
-
-def _sweep(out: Path, token: str) -> None:
-    """Remove this build's temporary files that a crashed worker could not report."""
-    suffix = f".{token}.tmp"
-    for folder, _dirs, files in os.walk(out):
-        for name in files:
-            if name.endswith(suffix):
-                try:
-                    os.unlink(os.path.join(folder, name))
-                except FileNotFoundError:
-                    pass
-
-
-def _delete_output(out: Path, relative: str) -> None:
-    path = out / relative
-    try:
-        path.unlink()
-    except FileNotFoundError:
-        pass
-    folder = path.parent
-    while folder != out and out in folder.parents:  # drop folders the deletion emptied
-        try:
-            folder.rmdir()
-        except OSError:
-            break
-        folder = folder.parent
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temp.write_bytes(data)
-    os.replace(temp, path)
 
 
 def _hash_file(path: Path) -> str:
