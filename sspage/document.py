@@ -64,6 +64,35 @@ def put(mapping: MutableMapping[str, Any], key: str, value: Any, order: tuple[st
         insert(position, key, value)
     else:
         mapping[key] = value
+        if keys:
+            _hand_over_comment(mapping, keys[-1], key)
+
+
+def _hand_over_comment(mapping: Any, old: str, new: str) -> None:
+    """Keep comment lines that followed the old last key after the new last key.
+
+    ruamel.yaml attaches the lines after a mapping's last value (blank lines, a
+    comment about the next item) to that value; appending a key would otherwise
+    push them into the middle of this mapping. An end-of-line comment stays.
+    """
+    comments = getattr(mapping, "ca", None)
+    slot = comments.items.get(old) if comments is not None else None
+    token = slot[2] if slot and len(slot) > 2 else None
+    if token is None or "\n" not in token.value:
+        return
+    first, _, rest = token.value.partition("\n")
+    if not rest:
+        return
+    import copy
+
+    moved = copy.copy(token)
+    if first.strip():  # an end-of-line comment: it stays with its line
+        token.value = first + "\n"
+        moved.value = "\n" + rest
+    else:
+        slot[2] = None
+        moved.value = token.value
+    comments.items[new] = [None, None, moved, None]
 
 
 def new_mapping(pairs: list[tuple[str, Any]]) -> Any:

@@ -64,7 +64,7 @@ def mutate(site: Site, ref: str, change: Change, *, touch: bool = True) -> PageE
 
     with site.lock:
         path = site.find_page(ref)
-        text = site._read_text(path)
+        text, newline = site._read_for_edit(path)
         try:
             edit = _in_place(site, path, text, change)
         except NeedsRoundTrip:
@@ -74,7 +74,7 @@ def mutate(site: Site, ref: str, change: Change, *, touch: bool = True) -> PageE
         if edit.changed or edit.filled:
             new_text = edit.finish()
             edit.result_page = site._validated_text(path, new_text)
-            atomic_write(path, new_text)
+            atomic_write(path, new_text, newline)
             trailers = {"Sspage-Page": str(edit.result_page.public_code)}
             if edit.item_id:
                 trailers["Sspage-Item"] = edit.item_id

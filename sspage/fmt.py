@@ -36,7 +36,7 @@ def fmt_site(site: Site, paths: list[Path] | None = None, *, dry_run: bool = Fal
 
 
 def _fmt_file(site: Site, path: Path, dry_run: bool) -> bool:
-    text = site._read_text(path)
+    text, newline = site._read_for_edit(path)
     try:
         document = edit_document(text)
     except YamlProblem as problem:
@@ -49,7 +49,7 @@ def _fmt_file(site: Site, path: Path, dry_run: bool) -> bool:
         return False
     if dry_run:
         return True
-    page = site._write(path, document)
+    page = site._write(path, document, newline=newline)
     site._changed(Change(path, f"{page.title}: fill in ids and timestamps",
                          {"Sspage-Page": str(page.public_code)}))
     return True

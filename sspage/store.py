@@ -157,9 +157,15 @@ class Site:
         return self._validated(path, self._parse(path, self._read_text(path)), complete=complete)
 
     def _read_text(self, path: Path) -> str:
+        return self._read_for_edit(path)[0]
+
+    def _read_for_edit(self, path: Path) -> tuple[str, str]:
+        """The file's text without a BOM and with ``\n`` line ends, and the line end it used."""
         try:
-            data = read_bytes(path)
-            return data.decode("utf-8")
+            text = read_bytes(path).decode("utf-8-sig")
+            if "\r\n" in text:
+                return text.replace("\r\n", "\n"), "\r\n"
+            return text, "\n"
         except YamlProblem as problem:
             raise ContentError([problem.problem(self.display(path))]) from None
         except UnicodeDecodeError as error:
@@ -393,10 +399,10 @@ class Site:
         except ContentError as error:
             raise InputError("; ".join(f"{p.field}: {p.message}" for p in error.problems)) from None
 
-    def _write(self, path: Path, document: Any, prefix: str = "") -> Page:
+    def _write(self, path: Path, document: Any, prefix: str = "", newline: str = "\n") -> Page:
         text = prefix + document.dump()
         page = self._validated_text(path, text)
-        atomic_write(path, text)
+        atomic_write(path, text, newline)
         return page
 
     def _changed(self, change: Change) -> None:

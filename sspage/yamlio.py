@@ -307,7 +307,7 @@ def edit_document(text: str) -> Document:
         ) from None
     except YAMLError as error:
         raise YamlProblem(f"cannot read the file: {error}") from None
-    return Document(data, plain, _guess_indent(text))
+    return Document(data, plain, _items_indent(root))
 
 
 def new_document(data: Any) -> Document:
@@ -401,20 +401,19 @@ def _dumper(indent: tuple[int, int]) -> Any:
     return _DUMPERS[indent]
 
 
-def _guess_indent(text: str) -> tuple[int, int]:
-    """(sequence indent, dash offset) as the file's first block sequence uses them.
+def _items_indent(root: Any) -> tuple[int, int]:
+    """(sequence indent, dash offset) of the ``items`` list as the file writes it.
 
     ``items:`` / ``  - id: x`` is (4, 2); ``items:`` / ``- id: x`` is (2, 0).
+    Taken from the parsed nodes, so a Markdown list inside a text cannot mislead it.
     """
-    key_indent = 0
-    for line in text.splitlines():
-        content = line.lstrip(" ")
-        if content.startswith("- "):
-            dash = len(line) - len(content)
-            after = len(content) - len(content[1:].lstrip(" ")) + dash
-            return max(after - key_indent, 2), max(dash - key_indent, 0)
-        if content.rstrip().endswith(":") and not content.startswith("#"):
-            key_indent = len(line) - len(content)
+    for key, value in getattr(root, "value", ()):
+        if getattr(key, "value", None) == "items" and value.id == "sequence" and value.value \
+                and not value.flow_style:
+            base = key.start_mark.column
+            dash = value.start_mark.column - base
+            content = value.value[0].start_mark.column - base
+            return max(content, dash + 2), max(dash, 0)
     return 4, 2
 
 
@@ -424,7 +423,7 @@ def _guess_indent(text: str) -> tuple[int, int]:
 _TEMP_NUMBERS = itertools.count()
 
 
-def atomic_write(path: Path, text: str) -> None:
+def atomic_write(path: Path, text: str, newline: str = "\n") -> None:
     """Replace ``path`` with ``text``: temp file in the same folder, fsync, rename, fsync folder.
 
     A crash at any moment leaves either the old file or the new one, never a mix.
@@ -444,7 +443,7 @@ def atomic_write(path: Path, text: str) -> None:
         except FileExistsError:  # left by a crashed process that had our pid
             continue
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())

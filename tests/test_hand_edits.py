@@ -290,10 +290,6 @@ def test_fmt_fills_in_a_minimal_page(site, runner):
     assert runner("fmt", "--check").exit_code == 0
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: document.put appends keys after the item's last key, and ruamel "
-                   "keeps the comment/blank lines that followed that key attached to it, so fmt (or any edit) "
-                   "filling in a hand-added item that is not the last one moves the comment and blank line "
-                   "that preceded the NEXT item into the middle of the filled-in item")
 def test_fmt_keeps_comment_before_next_item_in_place(site, runner):
     path = site.pages_dir / "hand.yaml"
     path.write_text("""\
@@ -313,9 +309,6 @@ items:
     assert lines[at - 2].startswith("    updatedUtc: "), lines
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: yamlio._guess_indent takes the first '- ' line in the file as the "
-                   "items' indentation, even inside a latestUpdate block; with a Markdown list in latestUpdate "
-                   "the next structural edit (item add/rm, fmt) re-indents every item line of the page")
 def test_markdown_list_in_latest_update_does_not_reindent_items(site, runner):
     created = runner("page", "create", "Lists", "--item", "one", "--item", "two",
                      "--latest-update", "Notes:\n- tiles arrive\n- paint")
@@ -328,9 +321,6 @@ def test_markdown_list_in_latest_update_does_not_reindent_items(site, runner):
     assert is_subsequence(item_lines, after)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a structural edit (item add) of a CRLF page file leaves mixed line "
-                   "endings: comment lines keep '\\r\\n' (ruamel keeps the '\\r' in comment tokens) while every "
-                   "other line is rewritten with '\\n' (atomic_write newline='\\n')")
 def test_crlf_file_keeps_one_line_ending(site, runner):
     path = site.pages_dir / "hand.yaml"
     path.write_bytes(HAND.replace("\n", "\r\n").encode())
@@ -348,9 +338,6 @@ def test_crlf_file_in_place_edit(site, runner):
     assert int(site.page("hand").sorted_items()[1].state) == 2
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a page file starting with a UTF-8 BOM reads fine (check, show) but every "
-                   "in-place edit fails with 'the change would make invalid YAML: ... could not find expected ':''; "
-                   "spans.py splices at PyYAML mark indexes, which do not count the BOM still present in the text")
 @pytest.mark.parametrize("args", [["item", "done", "hand", "#2"], ["page", "set", "hand", "--title", "New"]])
 def test_file_with_bom_can_be_edited(site, runner, args):
     path = site.pages_dir / "hand.yaml"
