@@ -29,7 +29,7 @@ import datetime as dt
 import os
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -42,7 +42,7 @@ from .errors import BuildError, ContentError, Problem
 from .lock import SiteLock
 from .manifest import (
     FORMAT,
-    MANIFEST,
+    MARKER,
     Manifest,
     PageRecord,
     Source,
@@ -50,6 +50,7 @@ from .manifest import (
     file_sha256,
     inputs_fingerprint,
     load_manifest,
+    state_dir,
 )
 from .model import format_utc, utc_now
 from .staging import commit, delete_output, forget_folders, stage, sweep, unstage, write_atomic
@@ -120,8 +121,12 @@ def build_time() -> dt.datetime:
 
 
 def build_site(site: Site, out: Path | str | None = None, *, jobs: int | None = None,
-               clean: bool = False) -> BuildResult:
-    """Build ``site`` into ``out`` (default ``public/`` in the site). ``clean`` renders every page."""
+               clean: bool = False,
+               progress: Callable[[int, int], None] | None = None) -> BuildResult:
+    """Build ``site`` into ``out`` (default ``public/`` in the site). ``clean`` renders every page.
+
+    ``progress(done, total)`` is told how many of the pages to render are done.
+    """
     started = time.perf_counter()
     out = Path(out).resolve() if out is not None else site.root / DEFAULT_OUT
     _check_out(site, out)
@@ -129,8 +134,9 @@ def build_site(site: Site, out: Path | str | None = None, *, jobs: int | None = 
     config = site.config  # validates site.yaml first: a bad config is reported on its own
     theme = load_theme(site.root, config.theme)
     inputs = inputs_fingerprint(theme.fingerprint(), msgspec.json.encode(config))
-    with SiteLock(out / STATE / "lock"):
-        old = load_manifest(out)
+    state = state_dir(site.root, out)
+    with SiteLock(state / "lock"):
+        old = load_manifest(site.root, out)
         full = clean or old is None or old.inputs != inputs
         paths = site.page_paths()
         kept, todo, restamped = _plan(paths, None if full else old, format_utc(now))
@@ -138,14 +144,17 @@ def build_site(site: Site, out: Path | str | None = None, *, jobs: int | None = 
         if todo or removed or full:
             renderer = _renderer(site, theme, inputs)
             records, site_outputs = _render_and_commit(site, out, renderer, now, old, kept, todo,
-                                                       removed, jobs)
+                                                       removed, jobs, progress=progress)
         elif restamped and old is not None:  # only stats moved: remember them, render nothing
             records, site_outputs = kept, old.site_outputs
         else:
             return BuildResult(out, len(paths), 0, 0, time.perf_counter() - started)
-        manifest = Manifest(format=FORMAT, sspage=__version__, inputs=inputs,
+        marker = old.marker if old is not None else secrets.token_hex(16)
+        if old is None:
+            write_atomic(out / MARKER, f"{marker}\n".encode())
+        manifest = Manifest(format=FORMAT, sspage=__version__, marker=marker, inputs=inputs,
                             site_outputs=site_outputs, pages=dict(sorted(records.items())))
-        write_atomic(out / MANIFEST, encode_manifest(manifest))
+        write_atomic(state / "manifest.json", encode_manifest(manifest))
     return BuildResult(out, len(paths), len(todo), len(removed), time.perf_counter() - started)
 
 
@@ -190,7 +199,9 @@ def _renderer(site: Site, theme: Theme, inputs: str) -> Renderer:
 
 def _render_and_commit(site: Site, out: Path, renderer: Renderer, now: dt.datetime,
                        old: Manifest | None, kept: dict[str, PageRecord], todo: list[Todo],
-                       removed: list[str], jobs: int | None) -> tuple[dict[str, PageRecord], list[str]]:
+                       removed: list[str], jobs: int | None, *,
+                       progress: Callable[[int, int], None] | None = None,
+                       ) -> tuple[dict[str, PageRecord], list[str]]:
     """Steps 2 to 4 of the module docstring; returns the page records and the site's own files."""
     global _JOB
     token = secrets.token_hex(4)
@@ -198,7 +209,7 @@ def _render_and_commit(site: Site, out: Path, renderer: Renderer, now: dt.dateti
     _JOB = _Job(site, renderer, out, now, token)
     staged: list[tuple[str, str]] = []
     try:
-        outcomes = parallel_map(_render_chunk, [], todo, jobs=jobs)
+        outcomes = parallel_map(_render_chunk, [], todo, jobs=jobs, progress=progress)
         staged = [pair for outcome in outcomes for pair in outcome.staged]
         errors = [outcome.error for outcome in outcomes if outcome.error]
         if errors:

@@ -99,16 +99,37 @@ def _line_of(path: Path, needle: str) -> int | None:
 
 
 def parallel_map(func: Callable[..., list[R]], args: list[Any], items: Sequence[T], *,
-                 jobs: int | None = None) -> list[R]:
-    """``func(*args, chunk)`` over chunks of ``items`` in worker processes, results in order."""
+                 jobs: int | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> list[R]:
+    """``func(*args, chunk)`` over chunks of ``items`` in worker processes, results in order.
+
+    ``progress(done, total)`` is called as chunks finish, for a progress bar.
+    """
     jobs = jobs or os.cpu_count() or 1
-    if jobs <= 1 or len(items) < SERIAL_BELOW or "fork" not in multiprocessing.get_all_start_methods():
-        return func(*args, items)
+    total = len(items)
+    if jobs <= 1 or total < SERIAL_BELOW or "fork" not in multiprocessing.get_all_start_methods():
+        chunks = _chunks(items, max(1, total // 200)) if progress else [items]
+        parts = []
+        for chunk in chunks:
+            parts.append(func(*args, chunk))
+            if progress:
+                progress(sum(len(part) for part in parts), total)
+        return [result for part in parts for result in part]
     chunks = _chunks(items, jobs * 8)
     context = multiprocessing.get_context("fork")
+    parts, done = [], 0
     with context.Pool(jobs) as pool:
-        parts = pool.starmap(func, [(*args, chunk) for chunk in chunks], chunksize=1)
+        for part in pool.imap(_call, [(func, args, chunk) for chunk in chunks], chunksize=1):
+            parts.append(part)
+            done += len(part)
+            if progress:
+                progress(done, total)
     return [result for part in parts for result in part]
+
+
+def _call(job: tuple[Callable[..., list[R]], list[Any], Sequence[T]]) -> list[R]:
+    func, args, chunk = job
+    return func(*args, chunk)
 
 
 def _chunks(items: Sequence[T], count: int) -> Iterable[Sequence[T]]:

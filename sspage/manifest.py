@@ -1,7 +1,12 @@
 """The build manifest: what the last successful build read and wrote.
 
-``{out}/.sspage/manifest.json`` is written last, after every output is in
-place, so it only ever describes a finished build. It records:
+The manifest lives in the site's own state folder
+(``.sspage/builds/<hash of the output path>/manifest.json``), never in the
+published output: it names every page, listed or not. It is written last,
+after every output is in place, so it only ever describes a finished build.
+The output folder gets only a marker file holding a random build token; if
+the folder was emptied or replaced, the marker no longer matches and the next
+build is a full one. It records:
 
 * ``inputs``: one hash of everything that shapes every page: the sspage
   version and the source of the modules that render, the versions of Jinja,
@@ -28,8 +33,8 @@ import msgspec
 
 from . import __version__
 
-FORMAT = 1
-MANIFEST = ".sspage/manifest.json"
+FORMAT = 2
+MARKER = ".sspage-build"
 
 # The modules whose code decides what an output holds; editing one (in a
 # checkout, where the version does not move) must rebuild everything.
@@ -67,19 +72,29 @@ class PageRecord(msgspec.Struct, frozen=True, rename="camel", omit_defaults=True
 class Manifest(msgspec.Struct, rename="camel"):
     format: int
     sspage: str
+    marker: str  # the token in {out}/.sspage-build when this manifest was written
     inputs: str
     site_outputs: list[str]
     pages: dict[str, PageRecord]
 
 
-def load_manifest(out: Path) -> Manifest | None:
+def state_dir(site_root: Path, out: Path) -> Path:
+    """Where the manifest and lock of builds into ``out`` live: inside the site, not ``out``."""
+    key = hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:16]
+    return site_root / ".sspage" / "builds" / key
+
+
+def load_manifest(site_root: Path, out: Path) -> Manifest | None:
     """The last build's manifest, or None if there is none we can trust."""
     try:
-        data = (out / MANIFEST).read_bytes()
+        data = (state_dir(site_root, out) / "manifest.json").read_bytes()
         manifest = msgspec.json.decode(data, type=Manifest)
-    except (OSError, msgspec.DecodeError):
+        marker = (out / MARKER).read_text("ascii").strip()
+    except (OSError, UnicodeDecodeError, msgspec.DecodeError, msgspec.ValidationError):
         return None  # missing, or from another version: a full build puts it right
-    return manifest if manifest.format == FORMAT else None
+    if manifest.format != FORMAT or manifest.marker != marker:
+        return None  # the output folder is not the one this manifest describes
+    return manifest
 
 
 def encode_manifest(manifest: Manifest) -> bytes:

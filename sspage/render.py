@@ -204,7 +204,7 @@ class Renderer:
             ("404.html", self.render("404.html", None)),
             ("sitemap.xml", self._sitemap(entries)),
             ("robots.txt", self._robots()),
-            ("_headers", self._headers(records)),
+            ("_headers", self._headers()),
             (".nojekyll", b""),
         ]
         return files
@@ -227,7 +227,7 @@ class Renderer:
         return (f"User-agent: *\nDisallow: {self.base_path}/{MIRROR_DIR}/\n\n"
                 f"Sitemap: {self.config.base_url}/sitemap.xml\n").encode()
 
-    def _headers(self, records: list[PageRecord]) -> bytes:
+    def _headers(self) -> bytes:
         """Netlify and Cloudflare Pages headers. Paths are from the host's root."""
         lines = [
             "/*",
@@ -241,9 +241,10 @@ class Renderer:
             "  Access-Control-Allow-Origin: *",
             "  X-Robots-Tag: noindex",
         ]
-        for record in sorted(records, key=lambda r: r.public_code):
-            if not record.listed or record.expired:
-                lines += [f"/s/{record.public_code}/*", "  X-Robots-Tag: noindex"]
+        # One rule for every page rather than one per unlisted page: this file is public
+        # on hosts that do not read it (GitHub Pages, S3), and must not list unlisted
+        # pages' addresses. Listed pages are found through the index and sitemap.
+        lines += ["/s/*", "  X-Robots-Tag: noindex"]
         return ("\n".join(lines) + "\n").encode()
 
     # -- templates ----------------------------------------------------------------------

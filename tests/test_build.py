@@ -19,6 +19,7 @@ from helpers import ID1, ID2, ID3, T0_TEXT, assert_cli_error, page_file
 import sspage
 from sspage.build import build_site
 from sspage.errors import BuildError, ContentError
+from sspage.manifest import MARKER, state_dir
 from sspage.render import CSP
 from sspage.shapes import page_response, to_json
 
@@ -75,14 +76,18 @@ def code(number):
 
 
 def tree(out):
-    """Every output file (not the build's own state) -> bytes."""
+    """Every output file (not the build's marker, a random token) -> bytes."""
     return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*"))
-            if p.is_file() and ".sspage" not in p.relative_to(out).parts}
+            if p.is_file() and p.name != MARKER}
 
 
 def stamps(out):
     return {str(p.relative_to(out)): (p.stat().st_mtime_ns, p.stat().st_ino)
-            for p in sorted(out.rglob("*")) if p.is_file() and ".sspage" not in p.parts}
+            for p in sorted(out.rglob("*")) if p.is_file() and p.name != MARKER}
+
+
+def manifest_file(site, out):
+    return state_dir(site.root, out) / "manifest.json"
 
 
 def build(site, out=None, **options):
@@ -105,7 +110,8 @@ def test_outputs_of_one_page(site):
     assert len(css) == 1 and re.fullmatch(r"assets/style\.[0-9a-f]{10}\.css", css[0])
     html = (out / "s/z4hiCKGpsFUg/index.html").read_text("utf-8")
     assert f'href="../../{css[0]}"' in html
-    assert (out / ".sspage" / "manifest.json").is_file()
+    assert manifest_file(site, out).is_file()
+    assert not (out / ".sspage").exists()  # the manifest names unlisted pages: never published
     assert not [p for p in out.rglob("*.tmp")]
 
 
@@ -162,8 +168,8 @@ def test_headers_file(site):
     assert "  X-Content-Type-Options: nosniff\n" in headers
     assert "  Referrer-Policy: no-referrer\n" in headers
     assert "/v1/status-pages/*\n  Content-Type: application/json; charset=utf-8\n" in headers
-    assert f"/s/{code(1)}/*\n  X-Robots-Tag: noindex\n" in headers
-    assert f"/s/{code(2)}/" not in headers
+    assert "/s/*\n  X-Robots-Tag: noindex\n" in headers
+    assert code(1) not in headers and code(2) not in headers  # public on hosts that ignore it
 
 
 def test_unlisted_by_default_listed_on_request(site):
@@ -274,8 +280,10 @@ def test_serial_and_parallel_builds_are_identical(site, tmp_path):
     parallel = build(site, tmp_path / "parallel", jobs=2)
     assert serial.rendered == parallel.rendered == 500
     assert tree(tmp_path / "serial") == tree(tmp_path / "parallel")
-    manifests = [json.loads((tmp_path / name / ".sspage/manifest.json").read_bytes())
+    manifests = [json.loads(manifest_file(site, tmp_path / name).read_bytes())
                  for name in ("serial", "parallel")]
+    for manifest in manifests:
+        del manifest["marker"]
     assert manifests[0] == manifests[1]
 
 
@@ -293,11 +301,11 @@ def three(site):
 def test_no_op_build_renders_and_writes_nothing(three):
     out = three.root / "public"
     before = stamps(out)
-    manifest = (out / ".sspage/manifest.json").read_bytes()
+    manifest = manifest_file(three, out).read_bytes()
     result = build(three)
     assert (result.pages, result.rendered, result.removed) == (3, 0, 0)
     assert stamps(out) == before
-    assert (out / ".sspage/manifest.json").read_bytes() == manifest
+    assert manifest_file(three, out).read_bytes() == manifest
 
 
 def test_one_changed_page_changes_only_its_outputs(three):
@@ -322,7 +330,7 @@ def test_touching_a_page_hashes_it_but_renders_nothing(three):
     os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 5_000_000_000))
     assert build(three).rendered == 0
     assert stamps(out) == before
-    manifest = json.loads((out / ".sspage/manifest.json").read_bytes())
+    manifest = json.loads(manifest_file(three, out).read_bytes())
     assert manifest["pages"]["p2"]["source"]["mtime_ns"] == path.stat().st_mtime_ns
 
 
@@ -390,7 +398,7 @@ def test_stale_asset_is_removed_when_the_stylesheet_changes(three):
 
 def test_invalid_pages_fail_the_build_listing_every_problem(three, runner):
     out = three.root / "public"
-    before, manifest = stamps(out), (out / ".sspage/manifest.json").read_bytes()
+    before, manifest = stamps(out), manifest_file(three, out).read_bytes()
     good = three.pages_dir / "p0.yaml"
     good.write_text(good.read_text("utf-8").replace("Survey booked", "Changed but valid"), "utf-8")
     bad = three.pages_dir / "p1.yaml"
@@ -402,7 +410,7 @@ def test_invalid_pages_fail_the_build_listing_every_problem(three, runner):
     assert any(m.startswith("content/pages/p1.yaml:") and ": items[1].state: " in m for m in messages)
     assert any(m.startswith("content/pages/p3.yaml:") and "title" in m for m in messages)
     assert stamps(out) == before
-    assert (out / ".sspage/manifest.json").read_bytes() == manifest
+    assert manifest_file(three, out).read_bytes() == manifest
     assert not list(out.rglob("*.tmp"))
     assert not (out / "s" / "Code00000003").exists()
     write_page(three, "p4", public_code=code(4), title="New and valid")  # staged, then unstaged

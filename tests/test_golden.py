@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import sspage
+from sspage.manifest import MARKER
 from sspage.build import build_site
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -26,7 +27,7 @@ REGENERATE = os.environ.get("SSPAGE_REGENERATE_GOLDEN") == "1"
 
 def tree(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and ".sspage" not in p.relative_to(root).parts}
+            if p.is_file() and p.name != MARKER}
 
 
 @pytest.fixture
@@ -43,7 +44,7 @@ def test_golden_output(built: Path) -> None:
     actual = tree(built)
     if REGENERATE:
         shutil.rmtree(EXPECTED, ignore_errors=True)
-        shutil.copytree(built, EXPECTED, ignore=shutil.ignore_patterns(".sspage"))
+        shutil.copytree(built, EXPECTED, ignore=shutil.ignore_patterns(MARKER))
         return
     expected = tree(EXPECTED)
     assert sorted(actual) == sorted(expected), "files differ: SSPAGE_REGENERATE_GOLDEN=1 if intended"

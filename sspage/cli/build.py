@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import os
+import sys
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -36,12 +38,39 @@ def build(site: Site, out: str | None, jobs: int | None, clean: bool) -> None:
     """
     from ..build import build_site
 
-    result = build_site(site, out, jobs=jobs, clean=clean)
+    with _ProgressBar() as bar:
+        result = build_site(site, out, jobs=jobs, clean=clean, progress=bar.update)
     noun = "page" if result.pages == 1 else "pages"
     changed = f"{result.rendered:,} changed"
     if result.removed:
         changed += f", {result.removed:,} removed"
     click.echo(f"Built {result.pages:,} {noun} ({changed}) in {result.seconds:.2f} s", err=True)
+
+
+class _ProgressBar:
+    """A progress bar on stderr for long builds on a terminal; silent otherwise."""
+
+    SHOW_FROM = 500  # pages to render; smaller builds finish before a bar is worth drawing
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+        self.shown = 0
+
+    def __enter__(self) -> _ProgressBar:
+        return self
+
+    def update(self, done: int, total: int) -> None:
+        if self.bar is None:
+            if total < self.SHOW_FROM or not sys.stderr.isatty() or os.environ.get("CI"):
+                return
+            self.bar = click.progressbar(length=total, label="Building", file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.shown)
+        self.shown = done
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
 
 
 __all__ = ["build"]
