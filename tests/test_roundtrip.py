@@ -9,7 +9,7 @@ import uuid
 import pytest
 import yaml
 from helpers import Clock, snapshot
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import sspage
@@ -203,35 +203,44 @@ def accepted(text, *, multiline, limit):
 def fresh_site(tmp_path_factory):
     root = tmp_path_factory.mktemp("prop")
     sspage.init_site(root, title="Test")
-    site = sspage.open_site(root, now=Clock())
-    site.create_page("Prop", items=["seed"])
-    return site
+    return sspage.open_site(root, now=Clock())
 
 
 PROPERTY_SETTINGS = settings(max_examples=150, deadline=None,
                              suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                    HealthCheck.filter_too_much, HealthCheck.too_slow])
+                                                    HealthCheck.filter_too_much, HealthCheck.too_slow,
+                                                    HealthCheck.data_too_large])
+
+
+def known_bug(old, new):
+    """Replacing a '|' block keeps the block style; pinned by the two strict xfails below."""
+    return "\n" in old and (new.startswith("\t") or "\u2028" in new or "\u2029" in new)
 
 
 @pytest.mark.parametrize("strategy", [ANY_TEXT, pytest.param(EDGE_TEXT, marks=pytest.mark.slow)],
                          ids=["any", "edge"])
 def test_property_item_text_round_trips(tmp_path_factory, strategy):
+    """Each example starts from a fresh page whose item holds ``old`` (so how the old value
+    was written varies too), then saves ``new`` with update_item and with add_item."""
     site = fresh_site(tmp_path_factory)
-    path = site.pages_dir / "prop.yaml"
+    texts = strategy.filter(lambda t: accepted(t, multiline=True, limit=MAX_TEXT))
 
     @PROPERTY_SETTINGS
-    @given(strategy.filter(lambda t: accepted(t, multiline=True, limit=MAX_TEXT)))
-    def check(text):
-        added = site.add_item("prop", text)
-        assert added.text == text
-        updated = site.update_item("prop", "#1", text=text)
-        assert updated.text == text
-        page = site.page("prop")
-        assert {i.id: i.text for i in page.items}[added.id] == text
-        assert page.sorted_items()[0].text == text
-        texts = {str(i["id"]): i["text"] for i in file_data(path)["items"]}
-        assert texts[added.id] == text and texts[updated.id] == text
-        site.delete_item("prop", added.id)
+    @given(old=texts, new=texts)
+    def check(old, new):
+        assume(not known_bug(old, new))
+        page = site.create_page("Prop", items=[old], slug="prop")
+        try:
+            assert site.page("prop").items[0].text == old
+            updated = site.update_item("prop", "#1", text=new)
+            added = site.add_item("prop", new)
+            assert (updated.text, added.text) == (new, new)
+            reloaded = {i.id: i.text for i in site.page("prop").items}
+            assert reloaded == {updated.id: new, added.id: new}
+            in_file = {str(i["id"]): i["text"] for i in file_data(page.page.path)["items"]}
+            assert in_file == reloaded
+        finally:
+            page.page.path.unlink()
 
     check()
 
@@ -240,16 +249,38 @@ def test_property_item_text_round_trips(tmp_path_factory, strategy):
                          ids=["any", "edge"])
 def test_property_title_round_trips(tmp_path_factory, strategy):
     site = fresh_site(tmp_path_factory)
-    path = site.pages_dir / "prop.yaml"
+    titles = strategy.filter(lambda t: accepted(t, multiline=False, limit=MAX_TITLE))
 
     @PROPERTY_SETTINGS
-    @given(strategy.filter(lambda t: accepted(t, multiline=False, limit=MAX_TITLE)))
-    def check(title):
-        assert site.update_page("prop", title=title).title == title
-        assert site.page("prop").title == title
-        assert file_data(path)["title"] == title
+    @given(old=titles, new=titles)
+    def check(old, new):
+        created = site.create_page(old, slug="prop")
+        try:
+            assert site.page("prop").title == old
+            assert site.update_page("prop", title=new).title == new
+            assert site.page("prop").title == new
+            assert file_data(created.page.path)["title"] == new
+        finally:
+            created.page.path.unlink()
 
     check()
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: replacing a multi-line text (stored as a '|' block) with a text that "
+                   "starts with a tab fails: the round-trip writer keeps the old literal-block style (ruamel's "
+                   "CommentedMap.__setitem__ re-wraps a plain str in the old ScalarString type), and a literal "
+                   "block cannot start with a tab, so update_item/update_page raise InputError 'the change would "
+                   "make invalid YAML: ... found a tab character where an indentation space is expected'")
+@pytest.mark.parametrize("field", ["item text", "latest update"])
+def test_block_text_replaced_by_text_starting_with_tab(site, field):
+    if field == "item text":
+        site.create_page("P", items=["line one\nline two"])
+        assert site.update_item("p", "#1", text="\tindented").text == "\tindented"
+        assert site.page("p").items[0].text == "\tindented"
+    else:
+        site.create_page("P", latest_update="line one\nline two")
+        assert site.update_page("p", latest_update="\tindented").latest_update == "\tindented"
+        assert site.page("p").latest_update == "\tindented"
 
 
 @pytest.mark.parametrize("text", ["\uffff", "a\ufffe", "\uffff\t", "\uffff\nx", "x\n\ufffe", "a\n\uffff\n"])
@@ -294,3 +325,15 @@ def test_line_separators_in_unquoted_text(site, page, value):
     assert site.page("round-trip").items[0].text == value
     assert site.add_item("round-trip", value).text == value
     assert site.page("round-trip").items[-1].text == value
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: replacing a multi-line text (a '|' block) with one holding U+2028/U+2029 "
+                   "keeps the literal-block style (see above) with the raw separator inside; PyYAML and `sspage check` "
+                   "accept the file, but ruamel reads it differently, so every later structural edit of the page "
+                   "(item add, item rm, fmt) fails with 'YAML syntax error: expected <block end>...'")
+def test_block_text_replaced_by_text_with_line_separator(site):
+    site.create_page("P", items=["line one\nline two"])
+    site.update_item("p", "#1", text="0\u2028")
+    assert site.page("p").items[0].text == "0\u2028"
+    site.add_item("p", "next")  # a structural edit of the same file
+    assert [i.text for i in site.page("p").sorted_items()] == ["0\u2028", "next"]
