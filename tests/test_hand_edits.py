@@ -345,3 +345,12 @@ def test_file_with_bom_can_be_edited(site, runner, args):
     assert runner("check").exit_code == 0
     result = runner(*args)
     assert result.exit_code == 0, result.stderr
+    page = site.page("hand")
+    if args[0] == "item":
+        assert int(page.sorted_items()[1].state) == 2
+    else:
+        assert page.title == "New"
+    # only the changed lines differ; the rest of the file (after the BOM) is as it was
+    after = path.read_bytes().decode("utf-8").lstrip("\ufeff").splitlines(keepends=True)
+    assert len(after) == len(LINES)
+    assert sum(1 for old, new in zip(LINES, after) if old != new) <= 3
