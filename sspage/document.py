@@ -51,6 +51,10 @@ def state_value(state: State, previous: object = None) -> Any:
 def put(mapping: MutableMapping[str, Any], key: str, value: Any, order: tuple[str, ...]) -> None:
     """Set ``key``; a new key goes after the nearest key that precedes it in ``order``."""
     if key in mapping:
+        if type(mapping[key]).__module__.startswith("ruamel"):
+            # ruamel.yaml gives a new plain string the style of the value it replaces (a
+            # `|` block, quotes), which cannot hold every text: clear it so ours is kept.
+            mapping[key] = None
         mapping[key] = value
         return
     rank = order.index(key) if key in order else len(order)

@@ -124,7 +124,7 @@ def _tag_of(value: Any) -> str:
 
 
 # Plain scalars that every YAML reader takes as the same string: a conservative set.
-_PLAIN = re.compile(r"^[A-Za-z](?:[A-Za-z0-9 .,()/+&'%!?_-]*[A-Za-z0-9.)!?])?$")
+_PLAIN = re.compile(r"^[A-Za-z](?:[A-Za-z0-9 .,()/+&'%!?:_-]*[A-Za-z0-9.)!?])?$")
 _LOOKS_TYPED = re.compile(r"^(?:y|yes|n|no|true|false|on|off|null)$", re.I)
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\x85": "\\N",
             "\u2028": "\\L", "\u2029": "\\P", "\ufeff": "\\uFEFF"}

@@ -25,7 +25,11 @@ def new_public_code(length: int = MIN_PUBLIC_CODE) -> str:
 
 
 def new_token() -> str:
-    return secrets.token_urlsafe(TOKEN_BYTES)
+    """43 URL-safe characters; never starting with '-', which a command line takes for an option."""
+    while True:
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        if token[0].isalnum():
+            return token
 
 
 def hash_token(token: str) -> str:

@@ -208,7 +208,9 @@ def _parse_error(text: str, loc: Loc, value: object) -> Issue:
             sub.append(int(part[1:-1]))
         elif part:
             sub.append(part)
-    if message.startswith("Expected `") and value is not None and isinstance(value, str):
+    if "matching regex" in message and isinstance(value, str) and not sub:
+        message = f"invalid value {value!r}"
+    elif message.startswith("Expected `") and value is not None and isinstance(value, str):
         message = f"{_friendly(message)}, got {value!r}"
     else:
         message = _friendly(message)

@@ -9,7 +9,7 @@ import uuid
 import pytest
 import yaml
 from helpers import Clock, snapshot
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sspage
@@ -212,11 +212,6 @@ PROPERTY_SETTINGS = settings(max_examples=150, deadline=None,
                                                     HealthCheck.data_too_large])
 
 
-def known_bug(old, new):
-    """Replacing a '|' block keeps the block style; pinned by the two strict xfails below."""
-    return "\n" in old and (new.startswith("\t") or "\u2028" in new or "\u2029" in new)
-
-
 @pytest.mark.parametrize("strategy", [ANY_TEXT, pytest.param(EDGE_TEXT, marks=pytest.mark.slow)],
                          ids=["any", "edge"])
 def test_property_item_text_round_trips(tmp_path_factory, strategy):
@@ -228,7 +223,6 @@ def test_property_item_text_round_trips(tmp_path_factory, strategy):
     @PROPERTY_SETTINGS
     @given(old=texts, new=texts)
     def check(old, new):
-        assume(not known_bug(old, new))
         page = site.create_page("Prop", items=[old], slug="prop")
         try:
             assert site.page("prop").items[0].text == old
@@ -266,11 +260,6 @@ def test_property_title_round_trips(tmp_path_factory, strategy):
     check()
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: replacing a multi-line text (stored as a '|' block) with a text that "
-                   "starts with a tab fails: the round-trip writer keeps the old literal-block style (ruamel's "
-                   "CommentedMap.__setitem__ re-wraps a plain str in the old ScalarString type), and a literal "
-                   "block cannot start with a tab, so update_item/update_page raise InputError 'the change would "
-                   "make invalid YAML: ... found a tab character where an indentation space is expected'")
 @pytest.mark.parametrize("field", ["item text", "latest update"])
 def test_block_text_replaced_by_text_starting_with_tab(site, field):
     if field == "item text":
@@ -327,10 +316,6 @@ def test_line_separators_in_unquoted_text(site, page, value):
     assert site.page("round-trip").items[-1].text == value
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: replacing a multi-line text (a '|' block) with one holding U+2028/U+2029 "
-                   "keeps the literal-block style (see above) with the raw separator inside; PyYAML and `sspage check` "
-                   "accept the file, but ruamel reads it differently, so every later structural edit of the page "
-                   "(item add, item rm, fmt) fails with 'YAML syntax error: expected <block end>...'")
 def test_block_text_replaced_by_text_with_line_separator(site):
     site.create_page("P", items=["line one\nline two"])
     site.update_item("p", "#1", text="0\u2028")

@@ -488,3 +488,11 @@ def test_on_change_reports_each_write(site):
 def test_open_site_errors(tmp_path):
     with pytest.raises(sspage.ConfigError, match="not an sspage site"):
         sspage.open_site(tmp_path / "nowhere")
+
+
+def test_tokens_never_start_like_an_option():
+    from sspage.tokens import new_token
+
+    tokens = [new_token() for _ in range(2000)]  # about 60 would start with '-' or '_' by chance
+    assert all(token[0].isalnum() and len(token) == 43 for token in tokens)
+    assert len(set(tokens)) == len(tokens)
