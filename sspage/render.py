@@ -22,8 +22,10 @@ from .model import Page, SiteConfig, State, format_utc
 from .shapes import page_response, to_json
 from .theme import Theme
 
-CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; "
-       "form-action 'none'; frame-ancestors 'none'")
+# connect-src 'self' opens nothing (no page runs a script) but lets audit tools such as
+# Lighthouse fetch robots.txt from inside the page.
+CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+       "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 MIRROR_DIR = "v1/status-pages"
 
 
@@ -204,7 +206,7 @@ class Renderer:
             ("404.html", self.render("404.html", None)),
             ("sitemap.xml", self._sitemap(entries)),
             ("robots.txt", self._robots()),
-            ("_headers", self._headers()),
+            ("_headers", self._headers(records)),
             (".nojekyll", b""),
         ]
         return files
@@ -227,7 +229,7 @@ class Renderer:
         return (f"User-agent: *\nDisallow: {self.base_path}/{MIRROR_DIR}/\n\n"
                 f"Sitemap: {self.config.base_url}/sitemap.xml\n").encode()
 
-    def _headers(self) -> bytes:
+    def _headers(self, records: list[PageRecord]) -> bytes:
         """Netlify and Cloudflare Pages headers. Paths are from the host's root."""
         lines = [
             "/*",
@@ -241,10 +243,12 @@ class Renderer:
             "  Access-Control-Allow-Origin: *",
             "  X-Robots-Tag: noindex",
         ]
-        # One rule for every page rather than one per unlisted page: this file is public
-        # on hosts that do not read it (GitHub Pages, S3), and must not list unlisted
-        # pages' addresses. Listed pages are found through the index and sitemap.
-        lines += ["/s/*", "  X-Robots-Tag: noindex"]
+        # Never a rule per page: this file is public on hosts that do not read it (GitHub
+        # Pages, S3), so it must not name unlisted pages, and Cloudflare reads only 100
+        # rules. When no page is listed one wildcard covers them all; otherwise unlisted
+        # pages rely on their <meta name="robots" content="noindex">.
+        if not any(record.listed and not record.expired for record in records):
+            lines += ["/s/*", "  X-Robots-Tag: noindex"]
         return ("\n".join(lines) + "\n").encode()
 
     # -- templates ----------------------------------------------------------------------

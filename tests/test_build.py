@@ -163,13 +163,25 @@ def test_headers_file(site):
     build(site)
     headers = (site.root / "public" / "_headers").read_text("utf-8")
     assert headers.startswith(f"/*\n  Content-Security-Policy: {CSP}\n")
-    assert CSP == ("default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; "
-                   "form-action 'none'; frame-ancestors 'none'")
+    assert CSP == ("default-src 'none'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+                   "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
     assert "  X-Content-Type-Options: nosniff\n" in headers
     assert "  Referrer-Policy: no-referrer\n" in headers
     assert "/v1/status-pages/*\n  Content-Type: application/json; charset=utf-8\n" in headers
+    # A listed page must stay indexable, and the file (public on hosts that ignore it)
+    # must not name the unlisted one: its own <meta name="robots"> covers it.
+    assert "/s/*" not in headers
+    assert code(1) not in headers and code(2) not in headers
+    hidden = (site.root / "public" / f"s/{code(1)}/index.html").read_text("utf-8")
+    assert '<meta name="robots" content="noindex">' in hidden
+
+
+def test_headers_file_without_listed_pages_covers_every_page(site):
+    write_page(site, "hidden", public_code=code(1), title="Hidden")
+    build(site)
+    headers = (site.root / "public" / "_headers").read_text("utf-8")
     assert "/s/*\n  X-Robots-Tag: noindex\n" in headers
-    assert code(1) not in headers and code(2) not in headers  # public on hosts that ignore it
+    assert code(1) not in headers
 
 
 def test_unlisted_by_default_listed_on_request(site):
