@@ -6,7 +6,6 @@ call these functions, so the three can never drift apart.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from .model import Item, Page, State, format_utc
@@ -50,7 +49,15 @@ def create_response(page: Page, token: str, public_url: str, admin_url: str) -> 
 
 
 def to_json(value: Any, *, indent: int | None = 2) -> str:
-    """Strict JSON: no NaN, UTF-8 text kept readable, ``<`` escaped so it is safe inside HTML."""
-    text = json.dumps(value, indent=indent, ensure_ascii=False, allow_nan=False,
-                      separators=None if indent else (",", ":"))
+    """Strict JSON: no NaN, UTF-8 text kept readable, ``<`` escaped so it is safe inside HTML.
+
+    Encoded by msgspec (the build writes thousands of these); the layout is the one
+    ``json.dumps(indent=2, ensure_ascii=False)`` gives, which tests pin.
+    """
+    import msgspec
+
+    data = msgspec.json.encode(value)
+    if indent:
+        data = msgspec.json.format(data, indent=indent)
+    text = data.decode("utf-8")
     return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
