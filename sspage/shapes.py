@@ -6,6 +6,7 @@ call these functions, so the three can never drift apart.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from .model import Item, Page, State, format_utc
@@ -56,8 +57,22 @@ def to_json(value: Any, *, indent: int | None = 2) -> str:
     """
     import msgspec
 
+    _refuse_non_finite(value)
     data = msgspec.json.encode(value)
     if indent:
         data = msgspec.json.format(data, indent=indent)
     text = data.decode("utf-8")
     return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def _refuse_non_finite(value: Any) -> None:
+    # msgspec writes NaN and infinities as null; strict JSON refuses them instead.
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, float) and not math.isfinite(item):
+            raise ValueError(f"{item!r} has no JSON form")
