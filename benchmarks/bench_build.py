@@ -59,6 +59,7 @@ import json
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -526,13 +527,19 @@ def main() -> None:
     sizes = [1000] if args.quick else [1000, TARGET_PAGES]
     env = {**os.environ, "NO_COLOR": "1"}
     env.pop("SOURCE_DATE_EPOCH", None)
-    hugo_version = os.popen(f"'{hugo}' version").read().split()[:2]
+    hugo_version = subprocess.run([hugo, "version"], capture_output=True, text=True).stdout.split()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, {describe_install()}")
-    print(f"sspage at {sspage}\nhugo at {hugo} ({' '.join(hugo_version[1:])})")
+    print(f"sspage at {sspage}\nhugo at {hugo} ({' '.join(hugo_version[1:2])})")
     print(f"{args.runs} runs of each build; wall time per whole process; peak MB = peak RSS of the "
           "largest process (wait4)")
     results = []
     with tempfile.TemporaryDirectory(prefix="sspage-bench-build-") as temp:
+        if env.pop("PYTHONDONTWRITEBYTECODE", None):
+            # Without it every start compiles sspage from source, which no installed copy does.
+            # The bytecode goes to the temporary folder, not beside the sources.
+            env["PYTHONPYCACHEPREFIX"] = str(Path(temp) / "pycache")
+            print("PYTHONDONTWRITEBYTECODE is set here: the runs cache bytecode under a temporary "
+                  "PYTHONPYCACHEPREFIX instead")
         for size in sizes:
             results.append((size, bench_size(size, Path(temp), args, sspage, hugo, env)[1]))
     size, figures = results[-1]
