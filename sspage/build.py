@@ -56,6 +56,7 @@ from .model import format_utc, utc_now
 from .staging import commit, delete_output, forget_folders, stage, sweep, unstage, write_atomic
 from .store import Site
 from .theme import load_theme
+from .yamlio import yaml_names
 
 if TYPE_CHECKING:
     from .render import Renderer
@@ -138,9 +139,10 @@ def build_site(site: Site, out: Path | str | None = None, *, jobs: int | None = 
     with SiteLock(state / "lock"):
         old = load_manifest(site.root, out)
         full = clean or old is None or old.inputs != inputs
-        paths = site.page_paths()
-        kept, todo, restamped = _plan(paths, None if full else old, format_utc(now))
-        removed = sorted(set(old.pages) - {path.stem for path in paths}) if old else []
+        names = yaml_names(site.pages_dir)
+        kept, todo, restamped = _plan(str(site.pages_dir), names, None if full else old,
+                                      format_utc(now))
+        removed = sorted(set(old.pages).difference(name[:-5] for name in names)) if old else []
         if todo or removed or full:
             renderer = _renderer(site, theme, inputs)
             records, site_outputs = _render_and_commit(site, out, renderer, now, old, kept, todo,
@@ -148,44 +150,57 @@ def build_site(site: Site, out: Path | str | None = None, *, jobs: int | None = 
         elif restamped and old is not None:  # only stats moved: remember them, render nothing
             records, site_outputs = kept, old.site_outputs
         else:
-            return BuildResult(out, len(paths), 0, 0, time.perf_counter() - started)
+            return BuildResult(out, len(names), 0, 0, time.perf_counter() - started)
         marker = old.marker if old is not None else secrets.token_hex(16)
         if old is None:
             write_atomic(out / MARKER, f"{marker}\n".encode())
         manifest = Manifest(format=FORMAT, sspage=__version__, marker=marker, inputs=inputs,
                             site_outputs=site_outputs, pages=dict(sorted(records.items())))
         write_atomic(state / "manifest.json", encode_manifest(manifest))
-    return BuildResult(out, len(paths), len(todo), len(removed), time.perf_counter() - started)
+    return BuildResult(out, len(names), len(todo), len(removed), time.perf_counter() - started)
 
 
-def _plan(paths: list[Path], old: Manifest | None,
+def _plan(folder: str, names: list[str], old: Manifest | None,
           now: str) -> tuple[dict[str, PageRecord], list[Todo], bool]:
-    """Split pages into kept records and pages to render. True if a kept stat was updated."""
+    """Split pages into kept records and pages to render. True if a kept stat was updated.
+
+    Runs over every page file on every build, so it works on names, not Paths, and
+    stats each file relative to the open folder.
+    """
     kept: dict[str, PageRecord] = {}
     todo: list[Todo] = []
     restamped = False
-    for path in paths:
-        slug = path.stem
-        try:
-            stat = os.stat(path)
-        except OSError:
-            todo.append(Todo(slug, str(path), 0, -1))  # the worker reports why it cannot read it
-            continue
-        record = old.pages.get(slug) if old else None
-        if record is not None and (stat.st_mtime_ns, stat.st_size) != (record.source.mtime_ns,
-                                                                       record.source.size):
-            # Touched, checked out again, or saved unchanged: only the bytes can tell.
-            if _hash_file(path) != record.source.sha256:
-                record = None
+    pages = old.pages if old else {}
+    directory = os.open(folder, os.O_RDONLY)
+    try:
+        for name in names:
+            slug, path = name[:-5], f"{folder}/{name}"
+            try:
+                stat = os.stat(name, dir_fd=directory)
+            except OSError:
+                todo.append(Todo(slug, path, 0, -1))  # the worker reports why it cannot read it
+                continue
+            record = pages.get(slug)
+            if record is not None and (stat.st_mtime_ns != record.source.mtime_ns
+                                       or stat.st_size != record.source.size):
+                record = _restamped(record, path, stat)
+                restamped = restamped or record is not None
+            if record is None or _has_expired(record.expires_utc, now) != record.expired:
+                todo.append(Todo(slug, path, stat.st_mtime_ns, stat.st_size))
             else:
-                source = Source(stat.st_mtime_ns, stat.st_size, record.source.sha256)
-                record = msgspec.structs.replace(record, source=source)
-                restamped = True
-        if record is None or _has_expired(record.expires_utc, now) != record.expired:
-            todo.append(Todo(slug, str(path), stat.st_mtime_ns, stat.st_size))
-        else:
-            kept[slug] = record
+                kept[slug] = record
+    finally:
+        os.close(directory)
     return kept, todo, restamped
+
+
+def _restamped(record: PageRecord, path: str, stat: os.stat_result) -> PageRecord | None:
+    """A touched file (checked out again, saved unchanged): the record with its new stat, or
+    None if the bytes really changed."""
+    if _hash_file(Path(path)) != record.source.sha256:
+        return None
+    return msgspec.structs.replace(record, source=Source(stat.st_mtime_ns, stat.st_size,
+                                                         record.source.sha256))
 
 
 def _renderer(site: Site, theme: Theme, inputs: str) -> Renderer:
@@ -193,7 +208,8 @@ def _renderer(site: Site, theme: Theme, inputs: str) -> Renderer:
     if _RENDERER is None or _RENDERER[0] != inputs:
         from .render import Renderer  # Jinja and Markdown load only when something is rendered
 
-        _RENDERER = (inputs, Renderer(site.config, theme))
+        _RENDERER = (inputs, Renderer(site.config, theme,
+                                      cache=site.root / STATE / "cache" / "templates"))
     return _RENDERER[1]
 
 

@@ -7,7 +7,6 @@ the parent has imported everything, so they start in milliseconds.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -105,6 +104,8 @@ def parallel_map(func: Callable[..., list[R]], args: list[Any], items: Sequence[
 
     ``progress(done, total)`` is called as chunks finish, for a progress bar.
     """
+    import multiprocessing  # only here: a no-op build or a small check never needs it
+
     jobs = jobs or os.cpu_count() or 1
     total = len(items)
     if jobs <= 1 or total < SERIAL_BELOW or "fork" not in multiprocessing.get_all_start_methods():

@@ -40,7 +40,7 @@ MARKER = ".sspage-build"
 # checkout, where the version does not move) must rebuild everything.
 RENDERING_MODULES = ("build.py", "render.py", "theme.py", "markdown.py", "manifest.py",
                      "shapes.py", "model.py")
-RENDERING_LIBRARIES = ("jinja2", "markdown", "nh3", "markupsafe")
+RENDERING_LIBRARIES = ("jinja2", "cmarkgfm", "nh3", "markupsafe")
 
 
 class Source(msgspec.Struct, frozen=True):

@@ -14,6 +14,7 @@ import posixpath
 from collections.abc import Iterable
 from dataclasses import dataclass
 from html import escape as xml_escape  # xml.sax.saxutils would import urllib.request: 30 ms
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -131,12 +132,12 @@ def progress_of(page: Page) -> Progress:
 class Renderer:
     """Turns pages into output bytes with one theme. Built once, then forked to workers."""
 
-    def __init__(self, config: SiteConfig, theme: Theme) -> None:
+    def __init__(self, config: SiteConfig, theme: Theme, *, cache: Path | None = None) -> None:
         from markupsafe import Markup
 
         self.config = config
         self.theme = theme
-        self.env = theme.environment()
+        self.env = theme.environment(cache)
         self.strings = theme.translations(config.language)
         self.base_path = urlsplit(config.base_url).path.rstrip("/")
         self.static = _fingerprinted(theme)  # name under static/ -> (output path, bytes)
@@ -144,7 +145,7 @@ class Renderer:
         self._zone = _zone(config.timezone)
         self.templates = {name: self._load(name) for name in
                           ("page.html", "expired.html", "index.html", "404.html")}
-        for module in ("markdown", "nh3"):  # imported before workers fork, not once in each
+        for module in ("cmarkgfm", "nh3"):  # imported before workers fork, not once in each
             importlib.import_module(module)
 
     def _load(self, name: str) -> Any:

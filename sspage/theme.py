@@ -98,8 +98,12 @@ class Theme:
                 digest.update(hashlib.sha256(path.read_bytes()).digest())
         return digest.hexdigest()
 
-    def environment(self) -> Any:
-        """A Jinja environment: autoescape everywhere, undefined names are errors."""
+    def environment(self, cache: Path | None = None) -> Any:
+        """A Jinja environment: autoescape everywhere, undefined names are errors.
+
+        ``cache`` is a folder for compiled templates, so a small rebuild does not pay
+        for compiling every template again (Jinja checks each source's checksum).
+        """
         import jinja2
 
         # "!name/page.html" is that theme's own file. The later layer wins a shared name, so
@@ -115,6 +119,7 @@ class Theme:
             lstrip_blocks=True,
             keep_trailing_newline=True,
             auto_reload=False,
+            bytecode_cache=_bytecode_cache(cache) if cache is not None else None,
         )
 
     def template_error(self, error: Exception) -> BuildError:
@@ -240,3 +245,13 @@ def _walk(folder: Path) -> dict[str, Path]:
                 path = Path(directory) / name
                 found[path.relative_to(folder).as_posix()] = path
     return dict(sorted(found.items()))
+
+
+def _bytecode_cache(folder: Path) -> Any:
+    import jinja2
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None  # a read-only site still builds, just without the cache
+    return jinja2.FileSystemBytecodeCache(str(folder))

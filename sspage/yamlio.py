@@ -471,14 +471,19 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def iter_yaml_files(folder: Path) -> Iterator[Path]:
-    """The ``*.yaml`` files of a folder, sorted, skipping hidden and temporary files."""
+def yaml_names(folder: Path | str) -> list[str]:
+    """The names of the ``*.yaml`` files of a folder, sorted, skipping hidden and temporary files."""
     try:
-        names = sorted(
-            entry.name for entry in os.scandir(folder)
-            if entry.name.endswith(".yaml") and not entry.name.startswith(".") and entry.is_file()
-        )
+        with os.scandir(folder) as entries:
+            return sorted(
+                entry.name for entry in entries
+                if entry.name.endswith(".yaml") and not entry.name.startswith(".")
+                and entry.is_file()
+            )
     except FileNotFoundError:
-        return
-    for name in names:
+        return []
+
+
+def iter_yaml_files(folder: Path) -> Iterator[Path]:
+    for name in yaml_names(folder):
         yield folder / name
