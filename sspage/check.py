@@ -104,11 +104,14 @@ def parallel_map(func: Callable[..., list[R]], args: list[Any], items: Sequence[
 
     ``progress(done, total)`` is called as chunks finish, for a progress bar.
     """
-    import multiprocessing  # only here: a no-op build or a small check never needs it
-
     jobs = jobs or os.cpu_count() or 1
     total = len(items)
-    if jobs <= 1 or total < SERIAL_BELOW or "fork" not in multiprocessing.get_all_start_methods():
+    if jobs > 1 and total >= SERIAL_BELOW:
+        import multiprocessing  # only here: small builds and checks never need it
+
+        if "fork" not in multiprocessing.get_all_start_methods():
+            jobs = 1
+    if jobs <= 1 or total < SERIAL_BELOW:
         chunks = _chunks(items, max(1, total // 200)) if progress else [items]
         parts = []
         for chunk in chunks:
@@ -116,8 +119,10 @@ def parallel_map(func: Callable[..., list[R]], args: list[Any], items: Sequence[
             if progress:
                 progress(sum(len(part) for part in parts), total)
         return [result for part in parts for result in part]
+    import multiprocessing
+
     chunks = _chunks(items, jobs * 8)
-    context = multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("fork")  # workers inherit the parent's imports
     parts, done = [], 0
     with context.Pool(jobs) as pool:
         for part in pool.imap(_call, [(func, args, chunk) for chunk in chunks], chunksize=1):
