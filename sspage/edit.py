@@ -74,11 +74,13 @@ def mutate(site: Site, ref: str, change: Change, *, touch: bool = True) -> PageE
         if edit.changed or edit.filled:
             new_text = edit.finish()
             edit.result_page = site._validated_text(path, new_text)
-            atomic_write(path, new_text, newline)
             trailers = {"Sspage-Page": str(edit.result_page.public_code)}
             if edit.item_id:
                 trailers["Sspage-Item"] = edit.item_id
-            site._changed(ChangeRecord(path, edit.summary, trailers))
+            record = ChangeRecord(path, edit.summary, trailers)
+            site._changing(record)
+            atomic_write(path, new_text, newline)
+            site._changed(record)
         return edit
 
 

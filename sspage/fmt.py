@@ -49,7 +49,7 @@ def _fmt_file(site: Site, path: Path, dry_run: bool) -> bool:
         return False
     if dry_run:
         return True
-    page = site._write(path, document, newline=newline)
-    site._changed(Change(path, f"{page.title}: fill in ids and timestamps",
-                         {"Sspage-Page": str(page.public_code)}))
+    site._write(path, document, newline=newline,
+                change=lambda page: Change(path, f"{page.title}: fill in ids and timestamps",
+                                           {"Sspage-Page": str(page.public_code)}))
     return True

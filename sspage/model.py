@@ -200,6 +200,11 @@ class SiteConfig(Struct, kw_only=True, forbid_unknown_fields=True):
         Meta(pattern=r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$",
              description="The theme: a folder under the site's themes/, or the built-in default."),
     ] = "default"
+    commit: Annotated[
+        bool,
+        Meta(description="Commit each change to git (when the site is in a git work tree). "
+             "false writes without committing, like --no-commit."),
+    ] = True
 
 
 def _to_utc(value: Any) -> Any:

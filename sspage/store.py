@@ -18,7 +18,7 @@ import datetime as dt
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import msgspec
 
@@ -39,6 +39,9 @@ from .yamlio import (
     parse,
     read_bytes,
 )
+
+if TYPE_CHECKING:
+    from .git import GitStore, Pending
 
 CONTENT = "content"
 SITE_FILE = "site.yaml"
@@ -68,7 +71,11 @@ class Site:
     """A site folder: ``content/site.yaml`` and ``content/pages/*.yaml``."""
 
     def __init__(self, root: Path | str, *, now: Callable[[], dt.datetime] = utc_now,
-                 on_change: Callable[[Change], None] | None = None) -> None:
+                 on_change: Callable[[Change], None] | None = None,
+                 author: str | None = None, commit: bool | None = None) -> None:
+        """``author`` ("Name <email>") overrides git's for commits; ``commit=False`` never
+        commits, ``None`` follows ``commit:`` in site.yaml (default: commit inside a git work tree).
+        """
         self.root = Path(root).resolve()
         self.content_dir = self.root / CONTENT
         self.pages_dir = self.content_dir / PAGES
@@ -76,6 +83,13 @@ class Site:
         self.on_change = on_change
         self.lock = SiteLock(self.root / STATE_DIR / "lock")
         self._config: SiteConfig | None = None
+        if author is not None:
+            from .git import parse_author
+
+            parse_author(author)  # a bad --author fails before anything is written
+        self.author = author
+        self._commit = commit
+        self._git: Any = _UNSET
 
     # -- configuration and paths ---------------------------------------------------------
 
@@ -95,6 +109,28 @@ class Site:
             return site_from_data(parsed.data)
         except Invalid as invalid:
             raise ContentError(self._locate(path, parsed, invalid.issues)) from None
+
+    @property
+    def git(self) -> GitStore | None:
+        """The git work tree the site lives in, or None (found without running git)."""
+        if self._git is _UNSET:
+            from .git import find_repo
+
+            self._git = find_repo(self.root)
+        return self._git  # type: ignore[no-any-return]
+
+    @property
+    def commits(self) -> bool:
+        """Whether changes are committed: in a git work tree, unless turned off."""
+        wanted = self._commit if self._commit is not None else self.config.commit
+        return wanted and self.git is not None
+
+    def commit_pending(self) -> list[tuple[Pending, str]]:
+        """Commit changes sspage wrote but did not commit (its process was stopped)."""
+        if self.git is None:
+            return []
+        with self.lock:
+            return self.git.commit_pending()
 
     def display(self, path: Path) -> str:
         """A path as the user should see it: relative to the site root."""
@@ -221,18 +257,19 @@ class Site:
             if path.exists():
                 raise InputError(f"a page with the slug {chosen!r} already exists",
                                  hint="pass another --slug")
-            page = self._write(path, new_document(data), prefix=SCHEMA_COMMENT)
-            self._changed(Change(path, f"{title}: create page",
-                                 {"Sspage-Page": str(page.public_code)}))
+            page = self._write(path, new_document(data), prefix=SCHEMA_COMMENT,
+                               change=lambda page: Change(path, f"{title}: create page",
+                                                          {"Sspage-Page": str(page.public_code)}))
         return CreatedPage(page, token)
 
     def delete_page(self, ref: str) -> Page:
         with self.lock:
             path = self.find_page(ref)
             page = self.read_page(path, complete=False)
+            change = Change(path, f"{page.title}: delete page", {"Sspage-Page": str(page.public_code)})
+            self._changing(change)
             atomic_delete(path)
-            self._changed(Change(path, f"{page.title}: delete page",
-                                 {"Sspage-Page": str(page.public_code)}))
+            self._changed(change)
         return page
 
     def _free_slug(self, base: str) -> str:
@@ -399,15 +436,38 @@ class Site:
         except ContentError as error:
             raise InputError("; ".join(f"{p.field}: {p.message}" for p in error.problems)) from None
 
-    def _write(self, path: Path, document: Any, prefix: str = "", newline: str = "\n") -> Page:
+    def _write(self, path: Path, document: Any, prefix: str = "", newline: str = "\n",
+               change: Callable[[Page], Change] | None = None) -> Page:
+        """Validate and write; ``change(page)`` describes it, and is then committed."""
         text = prefix + document.dump()
         page = self._validated_text(path, text)
+        record = change(page) if change is not None else None
+        if record is not None:
+            self._changing(record)
         atomic_write(path, text, newline)
+        if record is not None:
+            self._changed(record)
         return page
 
+    def _changing(self, change: Change) -> None:
+        """Called under the lock just before ``change.path`` is written: journal the commit."""
+        if self.commits:
+            assert self.git is not None
+            self.git.begin(change.path, _message(change), self.author)
+
     def _changed(self, change: Change) -> None:
+        """Called under the lock just after ``change.path`` was written: commit it."""
+        if self.commits:
+            assert self.git is not None
+            self.git.finish(change.path, _message(change), self.author)
         if self.on_change is not None:
             self.on_change(change)
+
+
+def _message(change: Change) -> str:
+    from .git import commit_message
+
+    return commit_message(change.summary, change.trailers)
 
 
 def open_site(path: Path | str | None = None, *, check_config: bool = True, **options: Any) -> Site:

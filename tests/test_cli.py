@@ -30,6 +30,8 @@ import sspage
 from sspage.cli import cli
 
 TOKEN_NOTE = "The token is shown only once and only its hash is stored: keep it now.\n"
+# The test sites are not git repositories: a command that changes something says so, once.
+NOT_GIT = "Note: not a git repository; changes are saved but not committed\n"
 CREATE_KEYS = ["publicCode", "adminCode", "apiToken", "publicUrl", "adminUrl", "items"]
 ITEM_KEYS = ["id", "text", "sortOrder", "state", "createdUtc", "updatedUtc"]
 PAGE_KEYS = ["publicCode", "title", "latestUpdate", "createdUtc", "updatedUtc", "expiresUtc", "items"]
@@ -115,7 +117,7 @@ def test_page_create_human(runner, site):
     token = lines[3].split()[-1]
     assert TOKEN_RE.match(token)
     assert len(lines) == 4
-    assert result.stderr == TOKEN_NOTE
+    assert result.stderr == NOT_GIT + TOKEN_NOTE
     assert site.verify_token("kitchen-renovation", token)
     assert [i.text for i in page.sorted_items()] == ["Survey booked", "Materials ordered"]
 
@@ -123,7 +125,7 @@ def test_page_create_human(runner, site):
 def test_page_create_json(runner, site):
     result = ok(runner("page", "create", "Kitchen renovation", "--item", "Survey booked",
                        "--item", "Materials ordered", "--item", "Work scheduled", "--json"))
-    assert result.stderr == ""
+    assert result.stderr == NOT_GIT
     body = json.loads(result.stdout)
     assert list(body) == CREATE_KEYS
     assert PUBLIC_CODE_RE.match(body["publicCode"])
@@ -272,7 +274,7 @@ def test_token_rotate_and_verify(runner, site):
     new = rotated.stdout.strip()
     assert rotated.stdout == new + "\n"
     assert TOKEN_RE.match(new) and new != old
-    assert rotated.stderr == TOKEN_NOTE
+    assert rotated.stderr == NOT_GIT + TOKEN_NOTE
     assert_cli_error(runner("page", "token", "verify", "kitchen-renovation", old),
                      "the token does not match")
     ok(runner("page", "token", "verify", "kitchen-renovation", new))
@@ -674,5 +676,5 @@ def test_fmt_reports_broken_files_and_exits_1(runner, site):
     result = runner("fmt")
     assert result.exit_code == 1
     assert result.stdout == "Filled in content/pages/good.yaml\n"
-    assert result.stderr.startswith("content/pages/bad.yaml:2:1: YAML syntax error")
+    assert result.stderr.startswith(NOT_GIT + "content/pages/bad.yaml:2:1: YAML syntax error")
     assert (site.pages_dir / "bad.yaml").read_text("utf-8") == "title: [oops\n"

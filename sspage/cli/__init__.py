@@ -17,7 +17,7 @@ from .common import EXAMPLE_EPILOG
 from .item import item
 from .page import page
 from .serve import serve
-from .site import check, completion, fmt, init, schema
+from .site import check, commit, completion, fmt, init, schema
 
 
 class SspageGroup(click.Group):
@@ -34,9 +34,13 @@ class SspageGroup(click.Group):
 @click.option("--site", "site_dir", metavar="DIR", envvar="SSPAGE_SITE",
               type=click.Path(file_okay=False),
               help="The site folder (default: this folder or the nearest parent with content/site.yaml).")
+@click.option("--author", metavar='"NAME <EMAIL>"', envvar="SSPAGE_AUTHOR",
+              help="Commit as this author instead of git's user.name/user.email.")
+@click.option("--no-commit", is_flag=True,
+              help="Write changes without committing them to git.")
 @click.version_option(package_name="sspage")
 @click.pass_context
-def cli(ctx: click.Context, site_dir: str | None) -> None:
+def cli(ctx: click.Context, site_dir: str | None, author: str | None, no_commit: bool) -> None:
     """Status pages as code: SharedStatus pages kept as YAML files in git.
 
     Example:
@@ -46,10 +50,10 @@ def cli(ctx: click.Context, site_dir: str | None) -> None:
       sspage page create "Kitchen renovation" --item "Survey booked" --item "Materials ordered"
       sspage item start kitchen-renovation "#2"
     """
-    ctx.obj = {"site_dir": site_dir}
+    ctx.obj = {"site_dir": site_dir, "author": author or None, "no_commit": no_commit}
 
 
-for command in (init, check, fmt, schema, completion, page, item, build, serve):
+for command in (init, check, fmt, commit, schema, completion, page, item, build, serve):
     cli.add_command(command)
 
 

@@ -18,13 +18,42 @@ F = TypeVar("F", bound=Callable[..., Any])
 EXAMPLE_EPILOG = "Docs: docs/cli.md. Every command has --help with an example."
 
 
+NOT_COMMITTING = "Note: not a git repository; changes are saved but not committed"
+
+
 def get_site(ctx: click.Context, *, check_config: bool = True) -> Site:
     from ..store import open_site
 
     root = ctx.find_root()
     if "site" not in root.obj:
-        root.obj["site"] = open_site(root.obj.get("site_dir"), check_config=check_config)
+        noted: list[bool] = []
+
+        def note_not_committing(change: Any) -> None:
+            if not noted and site.git is None and root.obj.get("commit_wanted"):
+                noted.append(True)
+                click.echo(NOT_COMMITTING, err=True)
+
+        site = open_site(root.obj.get("site_dir"), check_config=check_config,
+                         author=root.obj.get("author"),
+                         commit=False if root.obj.get("no_commit") else None,
+                         on_change=note_not_committing)
+        root.obj["site"] = site
+        root.obj["commit_wanted"] = not root.obj.get("no_commit") and _config_commit(site)
+        if site.git is not None and root.obj["commit_wanted"] and ctx.info_name != "commit":
+            for entry in site.git.pending():
+                click.echo(f"Warning: {entry.path} was changed by sspage but not committed "
+                           f"(\"{entry.message.splitlines()[0]}\"); run `sspage commit` to commit it",
+                           err=True)
     return root.obj["site"]  # type: ignore[no-any-return]
+
+
+def _config_commit(site: Site) -> bool:
+    from ..errors import SspageError
+
+    try:
+        return site.config.commit
+    except SspageError:  # reported by the command itself (check)
+        return True
 
 
 def pass_site(func: F) -> F:

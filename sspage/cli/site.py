@@ -95,6 +95,29 @@ def fmt(site: Site, pages: tuple[str, ...], dry_run: bool) -> None:
 
 
 @click.command()
+@pass_site
+def commit(site: Site) -> None:
+    """Commit changes that sspage wrote but did not commit (its process was stopped).
+
+    Each is committed alone, with the message it would have had. Other files,
+    staged or not, are left as they are.
+
+    Example:
+
+    \b
+      sspage commit
+    """
+    if site.git is None:
+        click.echo("Not a git repository; nothing to commit", err=True)
+        return
+    done = site.commit_pending()
+    for entry, commit_id in done:
+        click.echo(f"Committed {entry.path} ({commit_id[:10]}): {entry.message.splitlines()[0]}")
+    if not done:
+        click.echo("No uncommitted sspage changes", err=True)
+
+
+@click.command()
 @click.argument("kind", type=click.Choice(["page", "site"]), default="page")
 @click.option("--write", is_flag=True, help="Write both schemas to content/schema/ instead.")
 def schema(kind: str, write: bool) -> None:
@@ -168,4 +191,4 @@ def _exit_json(problems: list[Problem]) -> None:
         sys.exit(1)
 
 
-__all__ = ["check", "completion", "fmt", "init", "schema"]
+__all__ = ["check", "commit", "completion", "fmt", "init", "schema"]
