@@ -41,8 +41,8 @@ MAX_SLUG = 64
 
 # Tab and newline are text; every other control character is refused because
 # it is invisible on the page and usually a paste accident. U+FFFE and U+FFFF
-# are not characters at all, and YAML cannot hold them.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff]")
+# are not characters at all, and YAML cannot hold them; nor can lone surrogates.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 class State(enum.IntEnum):
@@ -228,7 +228,16 @@ def utc_now() -> dt.datetime:
 
 def format_utc(value: dt.datetime) -> str:
     """``2026-06-08T14:30:00Z``: the one timestamp format of files and JSON."""
-    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    text = _FORMATTED.get(value)
+    if text is None:
+        # A page's items mostly share a few times; a build formats each one once.
+        if len(_FORMATTED) > 4096:
+            _FORMATTED.clear()
+        text = _FORMATTED[value] = value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return text
+
+
+_FORMATTED: dict[dt.datetime, str] = {}
 
 
 def text_problem(value: str, *, multiline: bool) -> str | None:
@@ -240,13 +249,11 @@ def text_problem(value: str, *, multiline: bool) -> str | None:
     found = _CONTROL.search(value)
     if found:
         code = ord(found.group())
+        if 0xD800 <= code <= 0xDFFF:
+            return "is not valid Unicode text"
         if code >= 0xFFFE:
             return f"contains U+{code:04X}, which is not a character"
         return f"contains the control character U+{code:04X}"
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return "is not valid Unicode text"
     return None
 
 

@@ -162,7 +162,7 @@ class Renderer:
             return [(html_path, html)]
         html = self.render("page.html", html_path, page=self.page_view(page, public_url),
                            progress=progress_of(page))
-        mirror = (to_json(page_response(page)) + "\n").encode()
+        mirror = (to_json(page_response(page), check_numbers=False) + "\n").encode()
         return [(html_path, html)] + [(path, mirror) for path in mirror_paths(code)]
 
     def page_view(self, page: Page, public_url: str) -> PageView:

@@ -138,7 +138,7 @@ def parse(data: bytes | str) -> Parsed:
         raise YamlProblem(f"cannot read the file: {error}") from None
     finally:
         parser.dispose()
-    return Parsed(to_plain(root), root)
+    return Parsed(to_plain(root, check_anchors=False), root)
 
 
 def _reader_problem(data: bytes | str, position: int, character: object) -> YamlProblem:
@@ -173,11 +173,12 @@ def _refuse_anchors(data: bytes | str) -> None:
         parser.dispose()
 
 
-def to_plain(root: Any) -> Any:
+def to_plain(root: Any, *, check_anchors: bool = True) -> Any:
     """Plain dicts, lists, str and None from a PyYAML or ruamel node tree, enforcing the rules.
 
-    This walk runs for every node of every page in a build, so it is written for speed:
-    class identity instead of isinstance, and the common tags compared by identity first.
+    ``check_anchors=False`` is for trees whose source was already scanned for anchors
+    (:func:`parse` does): without an anchor there can be no alias, and the walk, which
+    runs for every node of every page in a build, skips that bookkeeping.
     """
     if root is None:
         raise YamlProblem("the file is empty", 1, 1, hint="a page file starts with `title: ...`")
@@ -186,17 +187,14 @@ def to_plain(root: Any) -> Any:
     scalar_kind, sequence_kind = _kinds(root)
 
     def build(node: Any) -> Any:
-        key = id(node)
-        if key in seen:  # an alias reuses a node object
-            _fail_node(node, "anchors and aliases (&name, *name) are not allowed",
-                       "write the value out in full")
-        remember(key)
+        if check_anchors:
+            if id(node) in seen or getattr(node, "anchor", None):  # an alias reuses a node
+                _fail_node(node, "anchors and aliases (&name, *name) are not allowed",
+                           "write the value out in full")
+            remember(id(node))
         tag = node.tag
         if tag is not STR_TAG and tag is not NULL_TAG and tag is not MAP_TAG and tag is not SEQ_TAG:
             tag = _allowed_tag(node)
-        if getattr(node, "anchor", None):  # ruamel keeps anchors on nodes; PyYAML's are scanned
-            _fail_node(node, "anchors and aliases (&name, *name) are not allowed",
-                       "write the value out in full")
         kind = node.__class__
         if kind is scalar_kind:
             return None if tag == NULL_TAG else node.value
