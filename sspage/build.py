@@ -293,11 +293,13 @@ def _render_page(job: _Job, todo: Todo) -> Outcome:
     expired = page.is_expired(job.now)
     files = job.renderer.page_outputs(page, expired=expired, public_url=job.site.public_url(page))
     staged: list[tuple[str, str]] = []
+    written: dict[bytes, str] = {}  # the mirror's two paths hold the same bytes: link them
     try:
         for relative, data in files:
-            pair = stage(job.out, relative, data, job.token)
+            pair = stage(job.out, relative, data, job.token, twin=written.get(data))
             if pair:
                 staged.append(pair)
+                written.setdefault(data, pair[0])
     except BaseException:
         unstage(staged)
         raise

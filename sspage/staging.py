@@ -27,11 +27,15 @@ def forget_folders() -> None:
     _FOLDERS.clear()
 
 
-def stage(out: Path, relative: str, data: bytes, token: str) -> tuple[str, str] | None:
+def stage(out: Path, relative: str, data: bytes, token: str,
+          twin: str | None = None) -> tuple[str, str] | None:
     """Write ``data`` beside ``out/relative`` as a hidden temporary file, unless it is already there.
 
     Returns (temporary, final) for the commit, or None when the file already
-    holds exactly these bytes (it is then left alone, mtime and all).
+    holds exactly these bytes (it is then left alone, mtime and all). ``twin`` is
+    a temporary file staged in this build with the same bytes: the new one is a
+    hard link to it, which costs a directory entry instead of a file (creating
+    files is what an empty output folder's build mostly waits on).
     """
     final = out / relative
     try:
@@ -45,6 +49,12 @@ def stage(out: Path, relative: str, data: bytes, token: str) -> tuple[str, str] 
         _FOLDERS.add(folder)
     # Unique without mkstemp's random retries and chmod: pid and counter never repeat in a build.
     temp = str(folder / f".{final.name}.{os.getpid()}-{next(_SERIAL)}.{token}.tmp")
+    if twin is not None:
+        try:
+            os.link(twin, temp)
+            return temp, str(final)
+        except OSError:
+            pass  # no hard links on this file system: write a copy
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies, as for open()
     try:
         with os.fdopen(fd, "wb") as handle:

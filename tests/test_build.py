@@ -615,3 +615,12 @@ def test_the_wheel_carries_the_theme_and_builds_with_it(tmp_path):
     assert done.stdout.strip() == str(unpacked / "sspage" / "themes")
     assert "Built 1 page (1 changed)" in done.stderr
     assert "Kitchen renovation" in (site / "public/s/z4hiCKGpsFUg/index.html").read_text("utf-8")
+
+
+def test_the_mirror_twins_are_one_file(site):
+    """Two paths, one inode: an empty output folder's build is bound by file creation."""
+    write_page(site, "kitchen")
+    build(site)
+    mirror = site.root / "public" / "v1/status-pages"
+    plain, dotted = os.stat(mirror / "z4hiCKGpsFUg"), os.stat(mirror / "z4hiCKGpsFUg.json")
+    assert (plain.st_ino, plain.st_nlink) == (dotted.st_ino, 2)
