@@ -139,6 +139,9 @@ class Renderer:
         self.static = _fingerprinted(theme)  # name under static/ -> (output path, bytes)
         self.markup = Markup
         self._zone = _zone(config.timezone)
+        self._site_view = SiteView(title=config.title, base_url=config.base_url,
+                                   language=config.language, timezone=config.timezone)
+        self._theme_view = ThemeView(name=theme.name, variables=theme.variables)
         self.templates = {name: self._load(name) for name in
                           ("page.html", "expired.html", "index.html", "404.html")}
         for module in ("cmarkgfm", "nh3"):  # imported before workers fork, not once in each
@@ -175,7 +178,7 @@ class Renderer:
             latest_update_html=self.markup(render_markdown(update)) if update else None,
             created_utc=page.created_utc, updated_utc=page.updated_utc,  # type: ignore[arg-type]
             expires_utc=page.expires_utc, listed=page.listed, public_url=public_url,
-            json_url=posixpath.relpath(f"{MIRROR_DIR}/{code}.json", f"s/{code}"),
+            json_url=_relative(f"{MIRROR_DIR}/{code}.json", f"s/{code}"),
             items=[_item_view(item) for item in page.sorted_items()],
         )
 
@@ -263,7 +266,7 @@ class Renderer:
             """``path`` (from the site root) as a link from this output file."""
             if output is None:
                 return f"{self.base_path}/{path}"
-            relative = posixpath.relpath(path, posixpath.dirname(output) or ".")
+            relative = _relative(path, posixpath.dirname(output))
             return relative + "/" if path.endswith("/") and not relative.endswith("/") else relative
 
         def asset(name: str) -> str:
@@ -272,9 +275,8 @@ class Renderer:
             return url(self.static[name][0])
 
         return {
-            "site": SiteView(title=self.config.title, base_url=self.config.base_url,
-                             language=self.config.language, timezone=self.config.timezone),
-            "theme": ThemeView(name=self.theme.name, variables=self.theme.variables),
+            "site": self._site_view,
+            "theme": self._theme_view,
             "t": self.strings,
             "lang": self.config.language,
             "url": url,
@@ -289,6 +291,19 @@ class Renderer:
         return str(self.strings["datetime"]).format(
             day=local.day, month=self.strings["months"][local.month - 1], year=local.year,
             time=local.strftime("%H:%M"), zone=local.tzname() or "")
+
+
+def _relative(path: str, folder: str) -> str:
+    """``path`` as a link from ``folder``, both relative to the site root.
+
+    posixpath.relpath would do, but it asks the OS for the current folder on every
+    call, and every page makes several links.
+    """
+    target, here = path.split("/"), [part for part in folder.split("/") if part]
+    common = 0
+    while common < min(len(target) - 1, len(here)) and target[common] == here[common]:
+        common += 1
+    return "/".join([".."] * (len(here) - common) + target[common:]) or "."
 
 
 def _item_view(item: Any) -> ItemView:
