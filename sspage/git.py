@@ -4,16 +4,19 @@ Git is driven through its command line, with argument lists (never a shell),
 paths after ``--`` and messages on stdin. A commit never touches what the user
 has staged or modified elsewhere: it is built in a temporary index::
 
-    GIT_INDEX_FILE=<tmp> git read-tree <HEAD>
+    GIT_INDEX_FILE=<tmp> git read-tree <HEAD>                          # unless <tmp> is HEAD's
     GIT_INDEX_FILE=<tmp> git update-index --add --remove -- <path>   # hashes the file
     GIT_INDEX_FILE=<tmp> git write-tree
     git commit-tree <tree> -p <HEAD> -F -                            # message on stdin
     git update-ref -m ... HEAD <new> <HEAD>                          # fails if HEAD moved
     git update-index --add --remove -- <path>                        # the real index, that path only
 
-Only ``update-ref`` publishes the commit, so a process killed at any point
+The temporary index (``.git/sspage-index-<site>``) is kept between commands
+with a note of the commit it matches, so the ``read-tree`` of a large
+repository is skipped while nothing else committed in between. It is only
+used under the site lock. Only ``update-ref`` publishes the commit, so a process killed at any point
 leaves the repository valid. Before the page file is written, a small journal
-entry (``.git/sspage-pending/<key>.json``: path, message, author) records the
+entry (``.git/sspage-pending/<path, %-escaped>``: the path, the author, the message) records the
 commit that is due; it is removed once the commit is published. A later
 command that finds an entry whose file differs from HEAD reports it, and
 ``sspage commit`` (:meth:`GitStore.commit_pending`) finishes the job.
@@ -24,17 +27,18 @@ say whether it is too old (sspage needs git 2.0 or newer).
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import re
-import subprocess
 import time
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from .errors import InputError, StoreError
+
+if TYPE_CHECKING:
+    import subprocess
 
 MIN_VERSION = (2, 0)
 ZERO = "0" * 40
@@ -75,20 +79,29 @@ def find_repo(start: Path) -> GitStore | None:
     for folder in (start, *start.parents):
         dot_git = folder / ".git"
         if dot_git.is_dir():
-            return GitStore(folder, dot_git)
+            return GitStore(folder, dot_git, start)
         if dot_git.is_file():  # a worktree or submodule: "gitdir: <path>"
             text = dot_git.read_text("utf-8", "replace").strip()
             if text.startswith("gitdir:"):
-                return GitStore(folder, (folder / text[7:].strip()).resolve())
+                return GitStore(folder, (folder / text[7:].strip()).resolve(), start)
     return None
 
 
 class GitStore:
-    """One git work tree: commits files of it, one change at a time."""
+    """One git work tree: commits files of it, one change at a time.
 
-    def __init__(self, top: Path, git_dir: Path) -> None:
+    ``site`` is the site folder whose lock serialises this object's commits; it
+    names the kept temporary index.
+    """
+
+    def __init__(self, top: Path, git_dir: Path, site: Path | None = None) -> None:
         self.top = top
         self.git_dir = git_dir
+        key = f"{zlib.crc32(str(site or top).encode()):08x}"
+        prefix = (site or top).relative_to(top).as_posix()
+        self.site_prefix = "" if prefix == "." else prefix + "/"
+        self.index = git_dir / f"sspage-index-{key}"
+        self.index_head = git_dir / f"sspage-index-{key}.head"
         common = git_dir / "commondir"
         self.common_dir = (git_dir / common.read_text().strip()).resolve() if common.is_file() else git_dir
         self.pending_dir = self.common_dir / PENDING
@@ -102,19 +115,20 @@ class GitStore:
         return path.relative_to(self.top).as_posix()
 
     def _entry(self, rel: str) -> Path:
-        return self.pending_dir / (hashlib.sha1(rel.encode()).hexdigest()[:20] + ".json")
+        return self.pending_dir / _escape(rel)
 
     def begin(self, path: Path, message: str, author: str | None) -> None:
         """Before ``path`` is written: check we can commit, and record the commit that is due."""
         rel = self.rel(path)
-        self._branch()  # refuses a detached HEAD before anything is written
+        _require_git()  # a missing git is reported before anything is written
+        self._branch()  # and so is a detached HEAD
         if self._entry(rel).exists():  # an earlier change to this file was never committed
             self.commit_pending([rel])
         self._wait_for(self.git_dir / "index.lock")
         self.pending_dir.mkdir(exist_ok=True)
         entry = self._entry(rel)
         temp = entry.with_name(f".{entry.name}.{os.getpid()}")
-        temp.write_text(json.dumps({"path": rel, "message": message, "author": author}), "utf-8")
+        temp.write_text(f"{rel}\n{author or ''}\n{message}", "utf-8")
         os.replace(temp, entry)
 
     def finish(self, path: Path, message: str, author: str | None) -> str:
@@ -127,23 +141,35 @@ class GitStore:
         self._entry(rel).unlink(missing_ok=True)
         return commit
 
-    def pending(self) -> list[Pending]:
-        """Journal entries left by stopped processes whose file still differs from HEAD.
-
-        Entries whose change did reach HEAD (or never reached the file) are removed.
-        Cheap when there are none: one directory listing.
-        """
+    def has_pending(self) -> bool:
+        """Whether the journal holds entries for this site (one directory listing, no lock)."""
         try:
-            names = sorted(n for n in os.listdir(self.pending_dir) if n.endswith(".json"))
+            names = os.listdir(self.pending_dir)
+        except FileNotFoundError:
+            return False
+        prefix = _escape(self.site_prefix)
+        return any(not n.startswith(".") and n.startswith(prefix) for n in names)
+
+    def pending(self) -> list[Pending]:
+        """Journal entries of this site left by stopped processes whose file differs from HEAD.
+
+        Call it under the site lock: a live process's entry is in the journal
+        while it writes and commits. Entries whose change did reach HEAD (or
+        never reached the file) are removed.
+        """
+        prefix = _escape(self.site_prefix)
+        try:
+            names = sorted(n for n in os.listdir(self.pending_dir)
+                           if not n.startswith(".") and n.startswith(prefix))
         except FileNotFoundError:
             return []
         entries = []
         for name in names:
             try:
-                data = json.loads((self.pending_dir / name).read_text("utf-8"))
-                entries.append(Pending(str(data["path"]), str(data["message"]), data.get("author")))
-            except (OSError, ValueError, KeyError):
+                rel, author, message = (self.pending_dir / name).read_text("utf-8").split("\n", 2)
+            except (OSError, ValueError):
                 continue
+            entries.append(Pending(rel, message, author or None))
         if not entries:
             return []
         differs = self._differs_from_head([e.path for e in entries])
@@ -184,30 +210,34 @@ class GitStore:
         if author:
             name, email = parse_author(author)
             env = {**env, "GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email}
-        index = self.git_dir / f"sspage-index.{os.getpid()}"
-        index_env = {**self._env, "GIT_INDEX_FILE": str(index)}
+        index_env = {**self._env, "GIT_INDEX_FILE": str(self.index)}
         subject = message.split("\n", 1)[0]
         deadline = time.monotonic() + LOCK_TIMEOUT
-        try:
-            while True:
-                ref, old = self._branch()
-                index.unlink(missing_ok=True)
-                if old is not None:
-                    self._run(["read-tree", old], env=index_env)
-                self._run(["update-index", "--add", "--remove", "--", *paths], env=index_env)
-                tree = self._run(["write-tree"], env=index_env).strip()
-                parents = ["-p", old] if old is not None else []
-                new = self._run(["commit-tree", tree, *parents, "-F", "-"], env=env, stdin=message,
-                                identity_hint=True).strip()
-                result = self._call(["update-ref", "-m", f"sspage: {subject}", ref, new, old or ZERO])
-                if result.returncode == 0:
-                    break
-                # HEAD moved (another commit) or its ref is locked: build again on the new HEAD.
-                if time.monotonic() > deadline:
-                    self._fail(["update-ref", ref], result.stderr)
-                time.sleep(0.02)
-        finally:
-            index.unlink(missing_ok=True)
+        while True:
+            ref, old = self._branch()
+            try:
+                matches = self.index_head.read_text().strip() == old and self.index.exists()
+            except FileNotFoundError:
+                matches = False
+            # From here the kept index differs from every commit until the new one is published.
+            self.index_head.unlink(missing_ok=True)
+            if old is None:
+                self.index.unlink(missing_ok=True)
+            elif not matches:
+                self._run(["read-tree", old], env=index_env)
+            self._run(["update-index", "--add", "--remove", "--", *paths], env=index_env)
+            tree = self._run(["write-tree"], env=index_env).strip()
+            parents = ["-p", old] if old is not None else []
+            new = self._run(["commit-tree", tree, *parents, "-F", "-"], env=env, stdin=message,
+                            identity_hint=True).strip()
+            result = self._call(["update-ref", "-m", f"sspage: {subject}", ref, new, old or ZERO])
+            if result.returncode == 0:
+                self.index_head.write_text(new + "\n")
+                break
+            # HEAD moved (another commit) or its ref is locked: build again on the new HEAD.
+            if time.monotonic() > deadline:
+                self._fail(["update-ref", ref], result.stderr)
+            time.sleep(0.02)
         self._update_real_index(paths)
         return new
 
@@ -282,6 +312,8 @@ class GitStore:
 
     def _call(self, args: list[str], *, env: dict[str, str] | None = None,
               stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        import subprocess
+
         try:
             return subprocess.run(["git", *args], cwd=self.top, env=env or self._env, input=stdin,
                                   capture_output=True, text=True, encoding="utf-8",
@@ -310,6 +342,8 @@ class GitStore:
 
 def check_version() -> tuple[int, ...]:
     """The installed git's version; a :class:`StoreError` if it is missing or too old."""
+    import subprocess
+
     try:
         out = subprocess.run(["git", "--version"], capture_output=True, text=True,
                              stdin=subprocess.DEVNULL).stdout
@@ -323,6 +357,28 @@ def check_version() -> tuple[int, ...]:
                          f"{'.'.join(map(str, MIN_VERSION))} or newer",
                          hint="upgrade git, or pass --no-commit")
     return version
+
+
+def _escape(rel: str) -> str:
+    """A repository path as one file name."""
+    return rel.replace("%", "%25").replace("/", "%2F")
+
+
+_git_found = False
+
+
+def _require_git() -> None:
+    """A :class:`StoreError` if there is no ``git`` on PATH (looked up once, without running it)."""
+    global _git_found
+    if _git_found:
+        return
+    for folder in os.environ.get("PATH", os.defpath).split(os.pathsep):
+        candidate = os.path.join(folder or ".", "git.exe" if os.name == "nt" else "git")
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            _git_found = True
+            return
+    raise StoreError("git is not installed (or not on PATH)",
+                     hint="install git, or pass --no-commit to write without committing")
 
 
 def _first_line(text: str) -> str:

@@ -125,6 +125,17 @@ class Site:
         wanted = self._commit if self._commit is not None else self.config.commit
         return wanted and self.git is not None
 
+    def pending(self) -> list[Pending]:
+        """Changes sspage wrote but did not commit because its process was stopped.
+
+        Cheap when there are none; otherwise it waits for the site lock, so that
+        a change another process is making right now is not counted.
+        """
+        if self.git is None or not self.git.has_pending():
+            return []
+        with self.lock:
+            return self.git.pending()
+
     def commit_pending(self) -> list[tuple[Pending, str]]:
         """Commit changes sspage wrote but did not commit (its process was stopped)."""
         if self.git is None:

@@ -40,7 +40,7 @@ def get_site(ctx: click.Context, *, check_config: bool = True) -> Site:
         root.obj["site"] = site
         root.obj["commit_wanted"] = not root.obj.get("no_commit") and _config_commit(site)
         if site.git is not None and root.obj["commit_wanted"] and ctx.info_name != "commit":
-            for entry in site.git.pending():
+            for entry in site.pending():
                 click.echo(f"Warning: {entry.path} was changed by sspage but not committed "
                            f"(\"{entry.message.splitlines()[0]}\"); run `sspage commit` to commit it",
                            err=True)
