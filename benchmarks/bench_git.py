@@ -1,0 +1,95 @@
+"""Benchmark ``sspage item set`` with its git commit, next to the shell floor, in one run.
+
+    python benchmarks/bench_git.py               # 10,000 pages, 15 runs of each
+    python benchmarks/bench_git.py --pages 1000 --runs 21
+
+Sets up a git repository holding a generated site of N pages (committed once
+with plain git), then measures, alternating so both see the same machine:
+
+* ``sspage item set PAGE ITEM --state S``: edit, validate, write and commit;
+* the shell floor: ``edit the file; git add FILE; git commit -q -m x``, run
+  as one ``bash -c`` command (sed stands in for the edit).
+
+Targets (issue 4): sspage at most 3x the floor, and under 0.15 s wall median.
+Run it from a regular install (``pip install .``), not an editable one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from sitegen import generate  # noqa: E402
+
+BIN = Path(sys.executable).parent
+SSPAGE = str(BIN / "sspage") if (BIN / "sspage").exists() else shutil.which("sspage") or "sspage"
+STATES = ("pending", "active", "complete")
+
+
+def git(root: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=root, check=True, stdout=subprocess.DEVNULL)
+
+
+def timed(command: list[str], cwd: Path, env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pages", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args()
+    version = subprocess.run(["git", "--version"], capture_output=True, text=True).stdout.strip()
+    print(f"python {sys.version.split()[0]}, {version}, {os.cpu_count()} cores, sspage at {SSPAGE}")
+    env = {**os.environ, "NO_COLOR": "1", "GIT_AUTHOR_NAME": "Bench", "GIT_AUTHOR_EMAIL": "b@example.com",
+           "GIT_COMMITTER_NAME": "Bench", "GIT_COMMITTER_EMAIL": "b@example.com"}
+    env.pop("SSPAGE_SITE", None)
+    with tempfile.TemporaryDirectory(prefix="sspage-bench-git-") as temp:
+        root = generate(Path(temp) / "site", args.pages)
+        (root / ".gitignore").write_text(".sspage/\n")
+        git(root, "init", "-q", "-b", "main")
+        git(root, "add", "-A")
+        subprocess.run(["git", "commit", "-q", "-m", "Generated site"], cwd=root, env=env, check=True)
+        page = root / "content" / "pages" / f"project-{args.pages // 2:05d}.yaml"
+        floor_file = root / "content" / "pages" / f"project-{args.pages // 3:05d}.yaml"
+        rel = floor_file.relative_to(root).as_posix()
+        floor_cmd = ["bash", "-c", f'sed -i "s/^updatedUtc: .*/updatedUtc: 2026-06-09T1$N:00:00Z/" {rel}'
+                     f" && git add {rel} && git commit -q -m x"]
+        sspage_times: list[float] = []
+        floor_times: list[float] = []
+        timed([SSPAGE, "item", "set", page.stem, "#1", "--state", "active"], root, env)  # warm-up
+        for run in range(args.runs):
+            state = STATES[run % 3]
+            sspage_times.append(timed([SSPAGE, "item", "set", page.stem, "#1", "--state", state],
+                                      root, env))
+            floor_times.append(timed(floor_cmd, root, {**env, "N": str(run % 10)}))
+        commits = subprocess.run(["git", "rev-list", "--count", "HEAD"], cwd=root, capture_output=True,
+                                 text=True, check=True).stdout.strip()
+        status = subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True,
+                                text=True, check=True).stdout
+    sspage_median = statistics.median(sspage_times)
+    floor_median = statistics.median(floor_times)
+    ratio = sspage_median / floor_median
+    print(f"{args.pages:,} pages, {args.runs} runs each, {commits} commits at the end, "
+          f"worktree {'clean' if not status else 'NOT clean'}")
+    print(f"sspage item set + commit   median {sspage_median:.3f} s   min {min(sspage_times):.3f} s")
+    print(f"shell floor (edit; git add; git commit)   median {floor_median:.3f} s   "
+          f"min {min(floor_times):.3f} s")
+    ok = ratio <= 3 and sspage_median < 0.15
+    print(f"ratio {ratio:.2f}x the floor (target <= 3x), median {sspage_median:.3f} s "
+          f"(target < 0.150 s): {'PASS' if ok else 'FAIL'}")
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
