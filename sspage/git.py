@@ -137,7 +137,14 @@ class GitStore:
         if pause:
             time.sleep(float(pause))
         rel = self.rel(path)
-        commit = self.commit([rel], message, author)
+        try:
+            commit = self.commit([rel], message, author)
+        except StoreError as error:
+            if self._entry(rel).exists():  # the change is on disk, its commit is still due
+                raise StoreError(f"{error.message}; the change is saved in {rel} but not committed",
+                                 hint=(error.hint + "; then " if error.hint else "")
+                                 + "run `sspage commit` to commit it") from None
+            raise
         self._entry(rel).unlink(missing_ok=True)
         return commit
 

@@ -442,3 +442,37 @@ def test_killed_during_the_write_leaves_the_old_file(gsite, repo):
     done = run_cli(repo, "item", "done", "p", "#1")
     assert done.returncode == 0 and done.stderr == ""
     assert commit_count(repo) == before + 1
+
+
+def test_no_git_identity_is_explained(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    isolated = {"HOME": str(home), "XDG_CONFIG_HOME": str(home), "GIT_CONFIG_NOSYSTEM": "1",
+                "GIT_CONFIG_GLOBAL": str(home / "gitconfig"), "EMAIL": ""}
+    repo = tmp_path / "anon"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    sspage.init_site(repo, title="Test", base_url=BASE_URL)
+    result = run_cli(repo, "page", "create", "P", **isolated)
+    if result.returncode == 0:  # git guessed an identity from the host name: nothing to explain
+        pytest.skip("git made up an identity on this machine")
+    assert "Error: git does not know who you are, so it cannot commit" in result.stderr
+    assert "git config --global user.name" in result.stderr
+    assert "the change is saved in content/pages/p.yaml but not committed" in result.stderr
+    git(repo, "config", "user.name", "Late User")
+    git(repo, "config", "user.email", "late@example.com")
+    finished = run_cli(repo, "commit", **isolated)
+    assert finished.returncode == 0, finished.stderr
+    assert git(repo, "log", "--format=%an|%s") == "Late User|P: create page\n"
+
+
+def test_a_commit_made_by_someone_else_meanwhile_is_kept(gsite, repo):
+    gsite.create_page("P", items=["a"])
+    gsite.update_item("p", "#1", state="active")  # the kept temporary index now matches HEAD
+    (repo / "README.md").write_text("changed by hand\n")
+    git(repo, "commit", "-q", "-am", "By hand")
+    gsite.update_item("p", "#1", state="complete")
+    assert git(repo, "log", "-3", "--format=%s").splitlines() == [
+        'P: "a" Active → Complete', "By hand", 'P: "a" Pending → Active']
+    assert git(repo, "show", "HEAD:README.md") == "changed by hand\n"
+    assert git(repo, "status", "--porcelain") == ""
