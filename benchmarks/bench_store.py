@@ -83,7 +83,7 @@ def main() -> None:
         states = ["active", "pending"] * 11
         times = []
         for state in states[:21]:
-            times += wall([SSPAGE, "--site", str(root), "item", "set", "project-00042", "#3",
+            times += wall([SSPAGE, "--site", str(root), "--no-commit", "item", "set", "project-00042", "#3",
                            "--state", state], 1, env=env)
         row("python -c pass (shell floor)", floor)
         row("sspage item set (no commit)", times,
