@@ -293,17 +293,18 @@ class GitStore:
     def _head(self) -> tuple[str | None, str | None]:
         """(symbolic ref or None if detached, commit id or None if unborn), read from files."""
         if (self.common_dir / "reftable").is_dir():  # not plain files: ask git
-            ref = self._call(["symbolic-ref", "-q", "HEAD"]).stdout.strip() or None
-            head = self._call(["rev-parse", "-q", "--verify", "HEAD^{commit}"]).stdout.strip()
-            return ref, head or None
+            return self._head_from_git()
         text = (self.git_dir / "HEAD").read_text("utf-8").strip()
         if not text.startswith("ref:"):
             return None, text
         ref = text[4:].strip()
-        base = self.git_dir if ref == "HEAD" or ref.startswith(("refs/bisect", "refs/worktree")) \
-            else self.common_dir
+        if not ref.startswith("refs/heads/"):
+            return self._head_from_git()
         try:
-            return ref, (base / ref).read_text("utf-8").strip() or None
+            value = (self.common_dir / ref).read_text("utf-8").strip()
+            if re.fullmatch(r"[0-9a-f]{40}([0-9a-f]{24})?", value):
+                return ref, value
+            return self._head_from_git()  # a symbolic ref to a symbolic ref, or damage
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             pass
         try:
@@ -314,6 +315,11 @@ class GitStore:
         except FileNotFoundError:
             pass
         return ref, None
+
+    def _head_from_git(self) -> tuple[str | None, str | None]:
+        ref = self._call(["symbolic-ref", "-q", "HEAD"]).stdout.strip() or None
+        head = self._call(["rev-parse", "-q", "--verify", "HEAD^{commit}"]).stdout.strip()
+        return ref, head or None
 
     # -- running git ---------------------------------------------------------------------
 

@@ -476,3 +476,21 @@ def test_a_commit_made_by_someone_else_meanwhile_is_kept(gsite, repo):
         'P: "a" Active → Complete', "By hand", 'P: "a" Pending → Active']
     assert git(repo, "show", "HEAD:README.md") == "changed by hand\n"
     assert git(repo, "status", "--porcelain") == ""
+
+
+def test_packed_refs_and_a_linked_worktree(gsite, repo, tmp_path):
+    gsite.create_page("P", items=["a", "b"])
+    git(repo, "pack-refs", "--all")
+    assert not (repo / ".git/refs/heads/main").exists()
+    gsite.update_item("p", "#1", state="active")
+    assert git(repo, "log", "-1", "--format=%s") == 'P: "a" Pending → Active\n'
+
+    other = tmp_path / "other"
+    git(repo, "worktree", "add", "-q", "-b", "side", str(other))
+    site = sspage.open_site(other)
+    site.update_item("p", "#2", state="complete")
+    assert git(other, "log", "-1", "--format=%s") == 'P: "b" Pending → Complete\n'
+    assert git(repo, "log", "-1", "--format=%s", "main") == 'P: "a" Pending → Active\n'
+    assert git(other, "status", "--porcelain") == ""
+    assert git(repo, "status", "--porcelain") == ""
+    fsck(repo)
