@@ -4,9 +4,11 @@
     python benchmarks/bench_git.py --pages 1000 --runs 21
 
 Sets up a git repository holding a generated site of N pages (committed once
-with plain git), then measures, alternating so both see the same machine:
+with plain git), then measures, alternating so all see the same machine:
 
-* ``sspage item set PAGE ITEM --state S``: edit, validate, write and commit;
+* ``sspage item set PAGE ITEM --state S``: edit, validate, write and commit,
+  once right after the floor's commit (sspage must read the new HEAD's tree
+  into its temporary index) and once right after its own (it need not);
 * the shell floor: ``edit the file; git add FILE; git commit -q -m x``, run
   as one ``bash -c`` command (sed stands in for the edit);
 * for reference, ``sspage --no-commit item set`` (the same edit, no git).
@@ -59,42 +61,61 @@ def main() -> None:
         root = generate(Path(temp) / "site", args.pages)
         (root / ".gitignore").write_text(".sspage/\n")
         git(root, "init", "-q", "-b", "main")
+        # Keep git's automatic gc from starting in the background of a commit (the 10,000 loose
+        # objects would trigger it, and it would load the machine during the measured runs);
+        # pack them now instead.
+        git(root, "config", "gc.auto", "0")
         git(root, "add", "-A")
         subprocess.run(["git", "commit", "-q", "-m", "Generated site"], cwd=root, env=env, check=True)
+        git(root, "gc", "-q")
         page = root / "content" / "pages" / f"project-{args.pages // 2:05d}.yaml"
         floor_file = root / "content" / "pages" / f"project-{args.pages // 3:05d}.yaml"
         rel = floor_file.relative_to(root).as_posix()
         floor_cmd = ["bash", "-c", f'sed -i "s/^updatedUtc: .*/updatedUtc: 2026-06-09T1$N:00:00Z/" {rel}'
                      f" && git add {rel} && git commit -q -m x"]
-        sspage_times: list[float] = []
+        after_other: list[float] = []  # the floor committed just before: HEAD moved
+        back_to_back: list[float] = []  # the previous command was sspage's: HEAD as it left it
         floor_times: list[float] = []
         plain_times: list[float] = []
         plain = root / "content" / "pages" / f"project-{args.pages // 4:05d}.yaml"
-        timed([SSPAGE, "item", "set", page.stem, "#1", "--state", "active"], root, env)  # warm-up
-        for run in range(args.runs):
-            state = STATES[run % 3]
-            sspage_times.append(timed([SSPAGE, "item", "set", page.stem, "#1", "--state", state],
-                                      root, env))
+
+        def item_set(item: str, state: str, *options: str, target: Path = page) -> float:
+            return timed([SSPAGE, *options, "item", "set", target.stem, item, "--state", state], root, env)
+
+        def commit_count() -> int:
+            return int(subprocess.run(["git", "rev-list", "--count", "HEAD"], cwd=root, check=True,
+                                      capture_output=True, text=True).stdout)
+
+        item_set("#1", "complete")  # warm-up, and a known state to start the cycle from
+        item_set("#2", "complete")
+        item_set("#1", "complete", "--no-commit", target=plain)
+        expected = commit_count() + 3 * args.runs
+        for run in range(args.runs):  # each item's state differs from run to run: always a change
             floor_times.append(timed(floor_cmd, root, {**env, "N": str(run % 10)}))
-            plain_times.append(timed([SSPAGE, "--no-commit", "item", "set", plain.stem, "#1",
-                                      "--state", state], root, env))
-        commits = subprocess.run(["git", "rev-list", "--count", "HEAD"], cwd=root, capture_output=True,
-                                 text=True, check=True).stdout.strip()
+            after_other.append(item_set("#1", STATES[run % 3]))
+            back_to_back.append(item_set("#2", STATES[run % 3]))
+            plain_times.append(item_set("#1", STATES[run % 3], "--no-commit", target=plain))
+        commits = commit_count()
         status = subprocess.run(["git", "status", "--porcelain", "--", ".", f":!{plain.relative_to(root)}"],
                                 cwd=root, capture_output=True, text=True, check=True).stdout
-    sspage_median = statistics.median(sspage_times)
     floor_median = statistics.median(floor_times)
-    ratio = sspage_median / floor_median
+    if commits != expected:
+        sys.exit(f"expected {expected} commits, found {commits}: some run did not commit")
     print(f"{args.pages:,} pages, {args.runs} runs each, {commits} commits at the end, "
-          f"worktree {'clean' if not status else 'NOT clean'}")
-    print(f"sspage item set + commit   median {sspage_median:.3f} s   min {min(sspage_times):.3f} s")
-    print(f"shell floor (edit; git add; git commit)   median {floor_median:.3f} s   "
-          f"min {min(floor_times):.3f} s")
-    print(f"  for reference: sspage --no-commit item set   median {statistics.median(plain_times):.3f} s"
+          f"work tree {'clean' if not status else 'NOT clean'}")
+    print(f"shell floor (edit; git add; git commit)          median {floor_median:.3f} s"
+          f"   min {min(floor_times):.3f} s")
+    ok = True
+    for label, times in (("sspage item set, after another commit", after_other),
+                         ("sspage item set, after sspage's own commit", back_to_back)):
+        median = statistics.median(times)
+        passed = median / floor_median <= 3 and median < 0.15
+        ok = ok and passed
+        print(f"{label:<48} median {median:.3f} s   min {min(times):.3f} s   "
+              f"{median / floor_median:.2f}x the floor: {'PASS' if passed else 'FAIL'}")
+    print(f"  for reference: sspage --no-commit item set     median {statistics.median(plain_times):.3f} s"
           f"   min {min(plain_times):.3f} s")
-    ok = ratio <= 3 and sspage_median < 0.15
-    print(f"ratio {ratio:.2f}x the floor (target <= 3x), median {sspage_median:.3f} s "
-          f"(target < 0.150 s): {'PASS' if ok else 'FAIL'}")
+    print(f"targets: <= 3x the floor and < 0.150 s median: {'PASS' if ok else 'FAIL'}")
     sys.exit(0 if ok else 1)
 
 
