@@ -41,7 +41,6 @@ if TYPE_CHECKING:
     import subprocess
 
 MIN_VERSION = (2, 0)
-ZERO = "0" * 40
 PENDING = "sspage-pending"
 #: How long to wait for a lock file of git's own (``index.lock``, a ref's ``.lock``).
 LOCK_TIMEOUT = float(os.environ.get("SSPAGE_GIT_LOCK_TIMEOUT", "10"))
@@ -237,7 +236,7 @@ class GitStore:
             parents = ["-p", old] if old is not None else []
             new = self._run(["commit-tree", tree, *parents, "-F", "-"], env=env, stdin=message,
                             identity_hint=True).strip()
-            result = self._call(["update-ref", "-m", f"sspage: {subject}", ref, new, old or ZERO])
+            result = self._call(["update-ref", "-m", f"sspage: {subject}", ref, new, old or ""])
             if result.returncode == 0:
                 self.index_head.write_text(new + "\n")
                 break

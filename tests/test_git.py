@@ -494,3 +494,17 @@ def test_packed_refs_and_a_linked_worktree(gsite, repo, tmp_path):
     assert git(other, "status", "--porcelain") == ""
     assert git(repo, "status", "--porcelain") == ""
     fsck(repo)
+
+
+def test_a_sha256_repository(tmp_path):
+    repo = tmp_path / "sha256"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main", "--object-format=sha256")
+    git(repo, "config", "user.name", "Repo User")
+    git(repo, "config", "user.email", "repo.user@example.com")
+    site = make_site(repo)
+    site.create_page("P", items=["a"])
+    site.update_item("p", "#1", state="active")
+    assert commit_count(repo) == 2
+    assert len(git(repo, "rev-parse", "HEAD").strip()) == 64
+    fsck(repo)
