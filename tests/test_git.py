@@ -508,3 +508,12 @@ def test_a_sha256_repository(tmp_path):
     assert commit_count(repo) == 2
     assert len(git(repo, "rev-parse", "HEAD").strip()) == 64
     fsck(repo)
+
+
+def test_sspage_commit_outside_git_and_with_nothing_pending(tmp_path, gsite, repo):
+    make_site(tmp_path / "plain")
+    outside = run_cli(tmp_path / "plain", "commit")
+    assert (outside.returncode, outside.stdout, outside.stderr) == (
+        0, "", "Not a git repository; nothing to commit\n")
+    inside = run_cli(repo, "commit")
+    assert (inside.returncode, inside.stdout, inside.stderr) == (0, "", "No uncommitted sspage changes\n")
