@@ -146,7 +146,7 @@ def build_site(site: Site, out: Path | str | None = None, *, jobs: int | None = 
         if todo or removed or full:
             renderer = _renderer(site, theme, inputs)
             records, site_outputs = _render_and_commit(site, out, renderer, now, old, kept, todo,
-                                                       removed, jobs, progress=progress)
+                                                       removed, jobs, progress=progress, full=full)
         elif restamped and old is not None:  # only stats moved: remember them, render nothing
             records, site_outputs = kept, old.site_outputs
         else:
@@ -216,7 +216,7 @@ def _renderer(site: Site, theme: Theme, inputs: str) -> Renderer:
 def _render_and_commit(site: Site, out: Path, renderer: Renderer, now: dt.datetime,
                        old: Manifest | None, kept: dict[str, PageRecord], todo: list[Todo],
                        removed: list[str], jobs: int | None, *,
-                       progress: Callable[[int, int], None] | None = None,
+                       progress: Callable[[int, int], None] | None = None, full: bool = True,
                        ) -> tuple[dict[str, PageRecord], list[str]]:
     """Steps 2 to 4 of the module docstring; returns the page records and the site's own files."""
     global _JOB
@@ -236,11 +236,14 @@ def _render_and_commit(site: Site, out: Path, renderer: Renderer, now: dt.dateti
         problems += _shared_codes(site, records)
         if problems:
             raise ContentError(problems)
-        site_files = renderer.site_outputs(records[slug] for slug in sorted(records))
-        for relative, data in site_files:
-            pair = stage(out, relative, data, token)
-            if pair:
-                staged.append(pair)
+        if old is not None and not full and not removed and _site_unchanged(old, outcomes):
+            site_files = [(relative, b"") for relative in old.site_outputs]  # as they are
+        else:
+            site_files = renderer.site_outputs(records[slug] for slug in sorted(records))
+            for relative, data in site_files:
+                pair = stage(out, relative, data, token)
+                if pair:
+                    staged.append(pair)
     except BaseException:
         unstage(staged)
         sweep(out, token)
@@ -261,6 +264,19 @@ def _render_and_commit(site: Site, out: Path, renderer: Renderer, now: dt.dateti
     for relative in sorted(before - after):
         delete_output(out, relative)
     return records, site_outputs
+
+
+def _site_unchanged(old: Manifest, outcomes: list[Outcome]) -> bool:
+    """True when the site's own files (index, sitemap, host files) cannot have changed
+    in an incremental build: no page added or removed, and no rendered page changed
+    how the index shows it."""
+    for outcome in outcomes:
+        before = old.pages.get(outcome.slug)
+        record = outcome.record
+        if before is None or record is None or (before.listed, before.expired, before.listing) != (
+                record.listed, record.expired, record.listing):
+            return False
+    return True
 
 
 def _render_chunk(todos: Sequence[Todo]) -> list[Outcome]:

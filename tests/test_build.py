@@ -624,3 +624,19 @@ def test_the_mirror_twins_are_one_file(site):
     mirror = site.root / "public" / "v1/status-pages"
     plain, dotted = os.stat(mirror / "z4hiCKGpsFUg"), os.stat(mirror / "z4hiCKGpsFUg.json")
     assert (plain.st_ino, plain.st_nlink) == (dotted.st_ino, 2)
+
+
+def test_site_files_follow_listed_pages_only(site):
+    """An incremental build re-renders the index only when what it shows can change."""
+    write_page(site, "shown", public_code=code(1), title="Shown", extra="listed: true\n")
+    hidden = write_page(site, "hidden", public_code=code(2), title="Hidden")
+    build(site)
+    index = site.root / "public" / "index.html"
+    before = index.stat().st_mtime_ns, index.read_bytes()
+    hidden.write_text(hidden.read_text("utf-8").replace("title: Hidden", "title: Still hidden"))
+    assert build(site).rendered == 1
+    assert (index.stat().st_mtime_ns, index.read_bytes()) == before
+    shown = site.pages_dir / "shown.yaml"
+    shown.write_text(shown.read_text("utf-8").replace("title: Shown", "title: Renamed"))
+    assert build(site).rendered == 1
+    assert b"Renamed" in index.read_bytes() and b"Still hidden" not in index.read_bytes()
