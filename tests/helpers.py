@@ -90,3 +90,32 @@ def assert_cli_error(result: Any, *fragments: str, code: int = 1) -> str:
     for fragment in fragments:
         assert fragment in result.stderr, (fragment, result.stderr)
     return result.stderr
+
+
+# The reference's "Response 200 OK (page with items)" of GET /v1/status-pages/{publicCode}, verbatim.
+REFERENCE_GET = """{
+"publicCode": "z4hiCKGpsFUg",
+"title": "Kitchen renovation",
+"latestUpdate": null,
+"createdUtc": "2026-06-08T14:30:00Z",
+"updatedUtc": "2026-06-08T14:30:00Z",
+"expiresUtc": null,
+"items": [
+{
+"id": "8c83d648-6f1d-4d69-8f1c-98eb3c8ef8a1",
+"text": "Survey booked",
+"sortOrder": 0,
+"state": 0,
+"createdUtc": "2026-06-08T14:30:00Z",
+"updatedUtc": "2026-06-08T14:30:00Z"
+},
+{
+"id": "3f4a5b6c-7d8e-49f0-a1b2-c3d4e5f60718",
+"text": "Materials ordered",
+"sortOrder": 1,
+"state": 1,
+"createdUtc": "2026-06-08T14:30:00Z",
+"updatedUtc": "2026-06-08T15:10:00Z"
+}
+]
+}"""

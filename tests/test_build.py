@@ -14,7 +14,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from helpers import ID1, ID2, ID3, T0_TEXT, assert_cli_error, page_file
+from helpers import ID1, ID2, ID3, REFERENCE_GET, T0_TEXT, assert_cli_error, page_file
 
 import sspage
 from sspage.build import build_site
@@ -25,35 +25,6 @@ from sspage.shapes import page_response, to_json
 
 ROOT = Path(__file__).resolve().parent.parent
 EPOCH_JUNE_15 = "1781524800"  # 2026-06-15T12:00:00Z
-
-# The reference's "Response 200 OK (page with items)" of GET /v1/status-pages/{publicCode}, verbatim.
-REFERENCE_GET = """{
-"publicCode": "z4hiCKGpsFUg",
-"title": "Kitchen renovation",
-"latestUpdate": null,
-"createdUtc": "2026-06-08T14:30:00Z",
-"updatedUtc": "2026-06-08T14:30:00Z",
-"expiresUtc": null,
-"items": [
-{
-"id": "8c83d648-6f1d-4d69-8f1c-98eb3c8ef8a1",
-"text": "Survey booked",
-"sortOrder": 0,
-"state": 0,
-"createdUtc": "2026-06-08T14:30:00Z",
-"updatedUtc": "2026-06-08T14:30:00Z"
-},
-{
-"id": "3f4a5b6c-7d8e-49f0-a1b2-c3d4e5f60718",
-"text": "Materials ordered",
-"sortOrder": 1,
-"state": 1,
-"createdUtc": "2026-06-08T14:30:00Z",
-"updatedUtc": "2026-06-08T15:10:00Z"
-}
-]
-}"""
-
 
 @pytest.fixture(autouse=True)
 def fixed_build_time(monkeypatch):

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 
 import pytest
-from helpers import BASE_URL, ID1, ID2, ID3, T0, UTC, page_file
+from helpers import BASE_URL, ID1, ID2, ID3, REFERENCE_GET, T0, UTC, page_file
 
 from sspage import Item, Page, State, create_response, item_response, page_response
 from sspage.shapes import to_json
@@ -23,33 +23,6 @@ REFERENCE_ADD_ITEM = """{
 "state": 0,
 "createdUtc": "2026-06-08T15:20:00Z",
 "updatedUtc": "2026-06-08T15:20:00Z"
-}"""
-
-REFERENCE_GET = """{
-"publicCode": "z4hiCKGpsFUg",
-"title": "Kitchen renovation",
-"latestUpdate": null,
-"createdUtc": "2026-06-08T14:30:00Z",
-"updatedUtc": "2026-06-08T14:30:00Z",
-"expiresUtc": null,
-"items": [
-{
-"id": "8c83d648-6f1d-4d69-8f1c-98eb3c8ef8a1",
-"text": "Survey booked",
-"sortOrder": 0,
-"state": 0,
-"createdUtc": "2026-06-08T14:30:00Z",
-"updatedUtc": "2026-06-08T14:30:00Z"
-},
-{
-"id": "3f4a5b6c-7d8e-49f0-a1b2-c3d4e5f60718",
-"text": "Materials ordered",
-"sortOrder": 1,
-"state": 1,
-"createdUtc": "2026-06-08T14:30:00Z",
-"updatedUtc": "2026-06-08T15:10:00Z"
-}
-]
 }"""
 
 REFERENCE_CREATE_EMPTY = """{
