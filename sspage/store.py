@@ -1,5 +1,8 @@
 """The page store: a site folder of YAML files, and every SharedStatus operation on it.
 
+The editing machinery (``edit``, ``document``) is imported inside the methods that
+change pages, so that read-only commands such as ``build`` do not load it.
+
 ``Site`` is the library's front door::
 
     import sspage
@@ -22,8 +25,6 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import msgspec
 
-from . import document as doc
-from .edit import PageEdit, mutate
 from .errors import ConfigError, ContentError, InputError, NotFoundError, Problem
 from .inputs import check_sort_order, check_text, item_spec, parse_state, quoted
 from .lock import SiteLock
@@ -41,6 +42,7 @@ from .yamlio import (
 )
 
 if TYPE_CHECKING:
+    from .edit import PageEdit
     from .git import GitStore, Pending
 
 CONTENT = "content"
@@ -242,6 +244,7 @@ class Site:
                     latest_update: str | None = None, expires: dt.datetime | None = None,
                     slug: str | None = None) -> CreatedPage:
         """Create a page, optionally with items (text, or dicts with text/state/sortOrder)."""
+        from . import document as doc
         from .tokens import hash_token, new_public_code, new_token
 
         check_text("title", title, multiline=False)
@@ -296,6 +299,9 @@ class Site:
     def update_page(self, ref: str, *, title: str | None = None,
                     latest_update: str | None = _UNSET, expires: dt.datetime | None = _UNSET) -> Page:
         """Change the title, latest update (None clears it) or expiry (None: never expires)."""
+        from . import document as doc
+        from .edit import mutate
+
         if title is not None:
             check_text("title", title, multiline=False)
         if latest_update not in (None, _UNSET):
@@ -322,6 +328,8 @@ class Site:
 
     def rotate_token(self, ref: str) -> str:
         """A new API token for the page; the old one stops working. Returns it (show it once)."""
+        from . import document as doc
+        from .edit import mutate
         from .tokens import hash_token, new_token
 
         token = new_token()
@@ -343,6 +351,9 @@ class Site:
     def add_item(self, ref: str, text: str, *, state: State | str | int = State.PENDING,
                  sort_order: int | None = None) -> Item:
         """Add an item; without a sortOrder it goes to the end."""
+        from . import document as doc
+        from .edit import mutate
+
         check_text("text", text, multiline=True)
         wanted = parse_state(state)
         if sort_order is not None:
@@ -368,6 +379,9 @@ class Site:
     def update_item(self, ref: str, item: str, *, text: str | None = None,
                     state: State | str | int | None = None) -> Item:
         """Change an item's text and/or state (PATCH). Send at least one."""
+        from . import document as doc
+        from .edit import mutate
+
         if text is None and state is None:
             raise InputError("nothing to change", hint="give a new state or text")
         if text is not None:
@@ -394,6 +408,9 @@ class Site:
         return edit.result_item
 
     def delete_item(self, ref: str, item: str) -> Item:
+        from . import document as doc
+        from .edit import mutate
+
         removed: list[Item] = []
 
         def change(edit: PageEdit) -> None:
@@ -408,6 +425,9 @@ class Site:
 
     def move_item(self, ref: str, item: str, to: int) -> Item:
         """Move an item to display position ``to`` (1-based); sortOrders become 0..n-1."""
+        from . import document as doc
+        from .edit import mutate
+
         def change(edit: PageEdit) -> None:
             target, _, _ = edit.find(item)
             ordered = [i for i in edit.page.sorted_items() if i is not target]
