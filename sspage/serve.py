@@ -86,12 +86,13 @@ class Builder:
         self.build_id = 0
         self.error: str | None = None
 
-    def build(self) -> None:
+    def build(self, changed: set[str] | None = None) -> None:
+        """Build; ``changed`` names the only pages whose files changed (None: check them all)."""
         from .build import build_site
 
         with self.lock:
             try:
-                result = build_site(self.site, self.out)
+                result = build_site(self.site, self.out, changed=changed)
             except SspageError as error:
                 self.error = str(error)
                 self.log(f"Error: {error}")
@@ -191,15 +192,20 @@ class Watcher:
         self.builder = builder
         self.pending = threading.Event()
         self.stopping = threading.Event()
+        self.changed: set[str] | None = set()  # page slugs; None: something else changed
+        self.changed_lock = threading.Lock()
+        pages = builder.site.pages_dir
         outer = self
 
         class Events(FileSystemEventHandler):
             def on_any_event(self, event: Any) -> None:
-                name = Path(str(event.src_path)).name
-                if event.event_type in ("opened", "closed_no_write") or name.startswith(".") \
-                        or name.endswith(("~", ".swp", ".tmp")):
-                    return  # reads, editor swap files and our own atomic-write temp files
-                outer.pending.set()
+                if event.event_type in ("opened", "closed_no_write") or (
+                        event.is_directory and event.event_type == "modified"):
+                    return  # reads, and a folder's own "something inside changed"
+                paths = [p for p in _event_paths(event) if not _ignored(p.name)]
+                if paths:  # not only editor swap files and atomic-write temp files
+                    outer.note(paths, event.is_directory, pages)
+                    outer.pending.set()
 
         self.observer = Observer()
         for folder in folders:
@@ -217,6 +223,16 @@ class Watcher:
         self.observer.stop()
         self.observer.join(timeout=5)
 
+    def note(self, paths: list[Path], is_directory: bool, pages: Path) -> None:
+        """Remember which page files changed, so the rebuild checks only those."""
+        with self.changed_lock:
+            for path in paths:
+                if path.parent == pages and path.suffix == ".yaml" and not is_directory:
+                    if self.changed is not None:
+                        self.changed.add(path.stem)
+                else:  # site.yaml, a theme file, a folder: check everything
+                    self.changed = None
+
     def _run(self) -> None:
         while not self.stopping.is_set():
             self.pending.wait()
@@ -226,7 +242,21 @@ class Watcher:
                 self.pending.clear()
                 if not self.pending.wait(SETTLE):
                     break
-            self.builder.build()
+            with self.changed_lock:
+                changed, self.changed = self.changed, set()
+            self.builder.build(changed)
+
+
+def _event_paths(event: Any) -> list[Path]:
+    """The paths an event is about: both ends of a rename (an atomic save renames a temp file)."""
+    paths = [Path(str(event.src_path))]
+    if getattr(event, "dest_path", ""):
+        paths.append(Path(str(event.dest_path)))
+    return paths
+
+
+def _ignored(name: str) -> bool:
+    return name.startswith(".") or name.endswith(("~", ".swp", ".tmp"))
 
 
 def _stop_on_sigterm() -> None:

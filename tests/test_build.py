@@ -611,3 +611,16 @@ def test_site_files_follow_listed_pages_only(site):
     shown.write_text(shown.read_text("utf-8").replace("title: Shown", "title: Renamed"))
     assert build(site).rendered == 1
     assert b"Renamed" in index.read_bytes() and b"Still hidden" not in index.read_bytes()
+
+
+def test_a_watchers_hint_limits_what_is_checked(three):
+    """build_site(changed=...) trusts the caller (sspage serve's watcher) about the rest."""
+    out = three.root / "public"
+    for number in (1, 2):
+        path = three.pages_dir / f"p{number}.yaml"
+        path.write_text(path.read_text("utf-8").replace("Survey booked", f"Survey {number}"), "utf-8")
+    assert build(three, changed={"p1"}).rendered == 1
+    assert b"Survey 1" in (out / f"v1/status-pages/{code(1)}").read_bytes()
+    assert b"Survey 2" not in (out / f"v1/status-pages/{code(2)}").read_bytes()
+    assert build(three).rendered == 1  # without a hint every file is checked again
+    assert b"Survey 2" in (out / f"v1/status-pages/{code(2)}").read_bytes()

@@ -106,3 +106,24 @@ def test_a_failed_build_keeps_the_last_good_site(served):
 def test_library_call_stops_cleanly(served):
     site, base, _ = served
     assert get(f"{base}/")[0] in (200, 404)  # the fixture's teardown asserts the thread ends
+
+
+def test_an_atomic_save_by_another_program_is_seen(served):
+    """Editors and sspage itself save by renaming a hidden temporary file over the page."""
+    site, base, lines = served
+    seen = current_build(base)
+    path = site.pages_dir / "kitchen-renovation.yaml"
+    temp = path.with_name(".kitchen-renovation.yaml.tmp")
+    temp.write_text(path.read_text().replace("title: Kitchen renovation", "title: Renamed in"))
+    temp.replace(path)
+    assert wait(base, seen)["error"] is None
+    assert b"Renamed in" in get(f"{base}/s/{CODE}/")[2]
+
+
+def test_a_library_change_is_seen(served):
+    site, base, lines = served
+    seen = current_build(base)
+    site.update_item("kitchen-renovation", "#3", state="active")
+    assert wait(base, seen)["error"] is None
+    mirror = json.loads(get(f"{base}/v1/status-pages/{CODE}")[2])
+    assert [item["state"] for item in mirror["items"]] == [2, 1, 1]
