@@ -351,6 +351,11 @@ def _has_expired(expires_utc: str | None, now: str) -> bool:
 
 def _shared_codes(site: Site, records: dict[str, PageRecord]) -> list[Problem]:
     """Two pages with one publicCode would write one output path twice: an error."""
+    from collections import Counter
+
+    counts = Counter(record.public_code for record in records.values())  # counted in C
+    if not counts or counts.most_common(1)[0][1] == 1:
+        return []
     owners: dict[str, list[str]] = {}
     for slug, record in records.items():
         owners.setdefault(record.public_code, []).append(slug)

@@ -142,8 +142,9 @@ class Renderer:
         self._site_view = SiteView(title=config.title, base_url=config.base_url,
                                    language=config.language, timezone=config.timezone)
         self._theme_view = ThemeView(name=theme.name, variables=theme.variables)
-        self.templates = {name: self._load(name) for name in
-                          ("page.html", "expired.html", "index.html", "404.html")}
+        # What workers render is compiled before they fork; the site's own pages (index,
+        # 404) on first use, which an incremental build often never needs.
+        self.templates = {name: self._load(name) for name in ("page.html", "expired.html")}
         for module in ("cmarkgfm", "nh3"):  # imported before workers fork, not once in each
             importlib.import_module(module)
 
@@ -255,8 +256,11 @@ class Renderer:
 
     def render(self, name: str, output: str | None, **context: Any) -> bytes:
         """Render a template for the file at ``output`` (None: any address, as for 404.html)."""
+        template = self.templates.get(name)
+        if template is None:
+            template = self.templates[name] = self._load(name)
         try:
-            text: str = self.templates[name].render(**self._common(output), **context)
+            text: str = template.render(**self._common(output), **context)
         except Exception as error:
             raise self.theme.template_error(error) from None
         return text.encode()
