@@ -309,13 +309,11 @@ def _render_chunk(todos: Sequence[Todo]) -> list[Outcome]:
 def _render_page(job: _Job, todo: Todo) -> Outcome:
     path = Path(todo.path)
     try:
-        sha256 = _hash_file(path)
-        page = job.site.read_page(path)
+        data = job.site.file_bytes(path)  # read once: hashed for the manifest, then parsed
+        sha256 = file_sha256(data)
+        page = job.site.page_from_bytes(path, data)
     except ContentError as error:
         return Outcome(todo.slug, None, error.problems, [], None)
-    except OSError as error:
-        problem = Problem(job.site.display(path), None, None, "", f"cannot read: {error.strerror}")
-        return Outcome(todo.slug, None, [problem], [], None)
     expired = page.is_expired(job.now)
     files = job.renderer.page_outputs(page, expired=expired, public_url=job.site.public_url(page))
     staged: list[tuple[str, str]] = []

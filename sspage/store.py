@@ -203,26 +203,39 @@ class Site:
         raise NotFoundError(describe_page_ref(ref), hint="`sspage page list` shows every page")
 
     def read_page(self, path: Path, *, complete: bool = True) -> Page:
-        return self._validated(path, self._parse(path, self._read_text(path)), complete=complete)
+        return self.page_from_bytes(path, self.file_bytes(path), complete=complete)
+
+    def page_from_bytes(self, path: Path, data: bytes, *, complete: bool = True) -> Page:
+        """The page a file's bytes hold (the build reads each file once, to hash and parse it)."""
+        text, _ = self._decode(path, data)
+        return self._validated(path, self._parse(path, text), complete=complete)
+
+    def file_bytes(self, path: Path) -> bytes:
+        """A content file's bytes, refusing one over the size limit."""
+        try:
+            return read_bytes(path)
+        except YamlProblem as problem:
+            raise ContentError([problem.problem(self.display(path))]) from None
+        except OSError as error:
+            raise ContentError([Problem(self.display(path), None, None, "",
+                                        f"cannot read: {error.strerror}")]) from None
 
     def _read_text(self, path: Path) -> str:
         return self._read_for_edit(path)[0]
 
     def _read_for_edit(self, path: Path) -> tuple[str, str]:
-        """The file's text without a BOM and with ``\n`` line ends, and the line end it used."""
+        """The file's text without a BOM and with ``\\n`` line ends, and the line end it used."""
+        return self._decode(path, self.file_bytes(path))
+
+    def _decode(self, path: Path, data: bytes) -> tuple[str, str]:
         try:
-            text = read_bytes(path).decode("utf-8-sig")
-            if "\r\n" in text:
-                return text.replace("\r\n", "\n"), "\r\n"
-            return text, "\n"
-        except YamlProblem as problem:
-            raise ContentError([problem.problem(self.display(path))]) from None
+            text = data.decode("utf-8-sig")
         except UnicodeDecodeError as error:
             raise ContentError([Problem(self.display(path), None, None, "",
                                         f"not UTF-8 text (byte {error.start})")]) from None
-        except OSError as error:
-            raise ContentError([Problem(self.display(path), None, None, "",
-                                        f"cannot read: {error.strerror}")]) from None
+        if "\r\n" in text:
+            return text.replace("\r\n", "\n"), "\r\n"
+        return text, "\n"
 
     def _parse(self, path: Path, text: str) -> Any:
         try:
