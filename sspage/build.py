@@ -45,7 +45,6 @@ from .manifest import (
     MARKER,
     Manifest,
     PageRecord,
-    Source,
     encode_manifest,
     file_sha256,
     inputs_fingerprint,
@@ -191,8 +190,8 @@ def _plan(folder: str, names: list[str], old: Manifest | None, now: str,
             except OSError:
                 todo.append(Todo(slug, path, 0, -1))  # the worker reports why it cannot read it
                 continue
-            if record is not None and (stat.st_mtime_ns != record.source.mtime_ns
-                                       or stat.st_size != record.source.size):
+            if record is not None and (stat.st_mtime_ns != record.mtime_ns
+                                       or stat.st_size != record.size):
                 record = _restamped(record, path, stat)
                 restamped = restamped or record is not None
             if record is None or _has_expired(record.expires_utc, now) != record.expired:
@@ -207,10 +206,9 @@ def _plan(folder: str, names: list[str], old: Manifest | None, now: str,
 def _restamped(record: PageRecord, path: str, stat: os.stat_result) -> PageRecord | None:
     """A touched file (checked out again, saved unchanged): the record with its new stat, or
     None if the bytes really changed."""
-    if _hash_file(Path(path)) != record.source.sha256:
+    if _hash_file(Path(path)) != record.sha256:
         return None
-    return msgspec.structs.replace(record, source=Source(stat.st_mtime_ns, stat.st_size,
-                                                         record.source.sha256))
+    return msgspec.structs.replace(record, mtime_ns=stat.st_mtime_ns, size=stat.st_size)
 
 
 def _renderer(site: Site, theme: Theme, inputs: str) -> Renderer:
@@ -329,9 +327,9 @@ def _render_page(job: _Job, todo: Todo) -> Outcome:
         raise
     listing = job.renderer.listing(page) if page.listed and not expired else None
     record = PageRecord(
-        source=Source(todo.mtime_ns, todo.size, sha256), public_code=str(page.public_code),
+        mtime_ns=todo.mtime_ns, size=todo.size, sha256=sha256, public_code=str(page.public_code),
         expires_utc=None if page.expires_utc is None else format_utc(page.expires_utc),
-        expired=expired, listed=page.listed, outputs=[relative for relative, _ in files],
+        expired=expired, listed=page.listed, output_lines="\n".join(relative for relative, _ in files),
         listing=listing,
     )
     return Outcome(todo.slug, record, [], staged, None)

@@ -12,7 +12,7 @@ build is a full one. It records:
   version and the source of the modules that render, the versions of Jinja,
   Markdown and nh3, every file of the theme chain, and the site config. When
   it differs from this build's, every page is rendered again.
-* per page (keyed by slug): the source file's ``mtime_ns``, ``size`` and
+* per page (keyed by slug): the source file's ``mtimeNs``, ``size`` and
   ``sha256``; its publicCode, expiresUtc and whether it was expired and
   listed at that build; the outputs it produced; and, for listed pages, what
   the index shows, so that the index can be rebuilt without reading every page.
@@ -33,7 +33,7 @@ import msgspec
 
 from . import __version__
 
-FORMAT = 2
+FORMAT = 3
 MARKER = ".sspage-build"
 
 # The modules whose code decides what an output holds; editing one (in a
@@ -41,12 +41,6 @@ MARKER = ".sspage-build"
 RENDERING_MODULES = ("build.py", "render.py", "theme.py", "markdown.py", "manifest.py",
                      "shapes.py", "model.py")
 RENDERING_LIBRARIES = ("jinja2", "cmarkgfm", "nh3", "markupsafe")
-
-
-class Source(msgspec.Struct, frozen=True):
-    mtime_ns: int
-    size: int
-    sha256: str
 
 
 class Listing(msgspec.Struct, frozen=True, rename="camel"):
@@ -60,13 +54,22 @@ class Listing(msgspec.Struct, frozen=True, rename="camel"):
 
 
 class PageRecord(msgspec.Struct, frozen=True, rename="camel", omit_defaults=True):
-    source: Source
+    """One page's line in the manifest. Flat, with the outputs as one string: every
+    build decodes 10,000 of these, and fewer objects decode in half the time."""
+
+    mtime_ns: int  # the source file's stat and hash when it was read
+    size: int
+    sha256: str
     public_code: str
     expires_utc: str | None
     expired: bool
     listed: bool
-    outputs: list[str]
+    output_lines: str  # the output paths it produced, one a line
     listing: Listing | None = None
+
+    @property
+    def outputs(self) -> list[str]:
+        return self.output_lines.split("\n") if self.output_lines else []
 
 
 class Manifest(msgspec.Struct, rename="camel"):

@@ -314,7 +314,7 @@ def test_touching_a_page_hashes_it_but_renders_nothing(three):
     assert build(three).rendered == 0
     assert stamps(out) == before
     manifest = json.loads(manifest_file(three, out).read_bytes())
-    assert manifest["pages"]["p2"]["source"]["mtime_ns"] == path.stat().st_mtime_ns
+    assert manifest["pages"]["p2"]["mtimeNs"] == path.stat().st_mtime_ns
 
 
 def test_removed_page_outputs_vanish(three):
