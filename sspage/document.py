@@ -79,8 +79,8 @@ def _hand_over_comment(mapping: Any, old: str, new: str) -> None:
     comment about the next item) to that value; appending a key would otherwise
     push them into the middle of this mapping. An end-of-line comment stays.
     """
-    comments = getattr(mapping, "ca", None)
-    slot = comments.items.get(old) if comments is not None else None
+    comments: Any = getattr(mapping, "ca", None)
+    slot: Any = comments.items.get(old) if comments is not None else None
     token = slot[2] if slot and len(slot) > 2 else None
     if token is None or "\n" not in token.value:
         return
@@ -128,7 +128,7 @@ def items_of(data: MutableMapping[str, Any]) -> MutableSequence[Any]:
 
         items = CommentedSeq()
         put(data, "items", items, PAGE_KEYS)
-    return items  # type: ignore[no-any-return]
+    return items
 
 
 def fill_missing(data: MutableMapping[str, Any], now: dt.datetime) -> bool:

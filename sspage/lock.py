@@ -10,6 +10,7 @@ process that waits too long.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from pathlib import Path
 from types import TracebackType
@@ -18,7 +19,7 @@ from .errors import StoreError
 
 DEFAULT_TIMEOUT = 30.0
 
-if os.name == "nt":  # pragma: no cover - exercised on Windows only
+if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
     import msvcrt
 
     def _try_lock(fd: int) -> bool:

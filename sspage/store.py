@@ -377,7 +377,8 @@ class Site:
             if len(items) >= MAX_ITEMS:
                 raise InputError(f"{edit.page.title} already has {MAX_ITEMS} items, the limit")
             if sort_order is None:
-                sort_order = max((int(i.sort_order) for i in edit.page.items), default=-1) + 1
+                sort_order = max((i.sort_order for i in edit.page.items
+                                  if isinstance(i.sort_order, int)), default=-1) + 1
                 if sort_order > MAX_SORT_ORDER:
                     raise InputError("the last item already has the largest sortOrder",
                                      hint="give --sort-order, or renumber with `sspage item move`")
@@ -450,10 +451,10 @@ class Site:
             ordered.insert(to - 1, target)
             mappings = {str(m["id"]).lower(): m for m in doc.items_of(edit.data)}
             for order, entry in enumerate(ordered):
-                mapping = mappings[entry.id]
-                if int(entry.sort_order) != order:
+                mapping = mappings[str(entry.id)]
+                if entry.sort_order != order:
                     doc.put(mapping, "sortOrder", order, doc.ITEM_KEYS)
-            doc.put(mappings[target.id], "updatedUtc", doc.time_value(edit.now), doc.ITEM_KEYS)
+            doc.put(mappings[str(target.id)], "updatedUtc", doc.time_value(edit.now), doc.ITEM_KEYS)
             edit.item_id = str(target.id)
             edit.summary = f"{edit.page.title}: move {quoted(target.text)} to #{to}"
 

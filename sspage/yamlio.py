@@ -74,8 +74,9 @@ class Parsed:
 def _parser_class() -> Any:
     from yaml import nodes
 
+    base: Any
     try:
-        from yaml.cyaml import CParser as base
+        from yaml.cyaml import CParser as base  # type: ignore[attr-defined]
     except ImportError:  # PyYAML built without libyaml: same rules, slower
         from yaml.composer import Composer
         from yaml.parser import Parser
@@ -94,7 +95,7 @@ def _parser_class() -> Any:
     scalar = nodes.ScalarNode
     sequence = nodes.SequenceNode
 
-    class StrictParser(base):  # type: ignore[misc, valid-type]
+    class StrictParser(base):  # type: ignore[misc]
         def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
             if kind is scalar:
                 return NULL_TAG if implicit[0] and value in NULL_WORDS else STR_TAG
@@ -119,7 +120,7 @@ def parse(data: bytes | str) -> Parsed:
         _PARSER = _parser_class()
     import yaml
 
-    if (b"&" if isinstance(data, bytes) else "&") in data:
+    if (b"&" in data) if isinstance(data, bytes) else ("&" in data):
         _refuse_anchors(data)
     parser = _PARSER(data)
     try:
@@ -222,10 +223,12 @@ def to_plain(root: Any, *, check_anchors: bool = True) -> Any:
 
 def _kinds(root: Any) -> tuple[type, type]:
     if root.__class__.__module__.startswith("ruamel"):
-        from ruamel.yaml.nodes import ScalarNode, SequenceNode
-    else:
-        from yaml.nodes import ScalarNode, SequenceNode
-    return ScalarNode, SequenceNode
+        from ruamel.yaml import nodes as ruamel_nodes
+
+        return ruamel_nodes.ScalarNode, ruamel_nodes.SequenceNode
+    from yaml import nodes
+
+    return nodes.ScalarNode, nodes.SequenceNode
 
 
 def _allowed_tag(node: Any) -> str:

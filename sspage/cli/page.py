@@ -80,7 +80,7 @@ def list_pages(site: Site, as_json: bool) -> None:
     if as_json:
         echo_json([
             {"slug": p.slug, "publicCode": p.public_code, "title": p.title,
-             "publicUrl": site.public_url(p), "updatedUtc": format_utc(p.updated_utc),
+             "publicUrl": site.public_url(p), "updatedUtc": format_utc(p.updated_utc),  # type: ignore[arg-type]
              "expiresUtc": None if p.expires_utc is None else format_utc(p.expires_utc),
              "itemCount": len(p.items), "completeCount": _complete(p)}
             for p in pages
@@ -118,7 +118,7 @@ def show(site: Site, page_ref: str, as_json: bool) -> None:
     click.echo(f"{shown.slug} · {shown.public_code} · {site.public_url(shown)}")
     expiry = f" · expires {format_utc(shown.expires_utc)}" if shown.expires_utc else ""
     click.echo(f"{_complete(shown)} of {len(shown.items)} complete · updated "
-               f"{format_utc(shown.updated_utc)}{expiry}")
+               f"{format_utc(shown.updated_utc)}{expiry}")  # type: ignore[arg-type]
     if shown.latest_update:
         click.echo(f"\n{shown.latest_update.strip()}")
     if shown.items:
@@ -224,7 +224,7 @@ def verify(site: Site, page_ref: str, token_value: str | None) -> None:
     from ..errors import TokenError
 
     value = token_value if token_value not in (None, "-") else sys.stdin.readline()
-    if site.verify_token(page_ref, value.strip()):  # type: ignore[union-attr]
+    if site.verify_token(page_ref, value.strip()):
         click.echo("The token is valid for this page.")
         return
     raise TokenError("the token does not match this page's API token")
