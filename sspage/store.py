@@ -35,10 +35,10 @@ from .yamlio import (
     YamlProblem,
     atomic_delete,
     atomic_write,
-    iter_yaml_files,
     new_document,
     parse,
     read_bytes,
+    yaml_names,
 )
 
 if TYPE_CHECKING:
@@ -167,7 +167,7 @@ class Site:
     # -- reading -------------------------------------------------------------------------
 
     def page_paths(self) -> list[Path]:
-        return list(iter_yaml_files(self.pages_dir))
+        return [self.pages_dir / name for name in yaml_names(self.pages_dir)]
 
     def pages(self) -> list[Page]:
         """Every page, in slug order. Raises :class:`ContentError` listing every bad file."""

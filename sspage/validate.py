@@ -8,7 +8,6 @@ problems instead of the first one. Locations are paths such as
 
 from __future__ import annotations
 
-import difflib
 import re
 import typing
 from typing import Any, TypeVar
@@ -171,6 +170,8 @@ def struct_issues(data: object, cls: type[msgspec.Struct], loc: Loc) -> list[Iss
     issues: list[Issue] = []
     for key in data:
         if key not in fields:
+            import difflib  # only when reporting: every command imports this module
+
             close = difflib.get_close_matches(str(key), list(fields), n=1)
             hint = f"did you mean {close[0]!r}?" if close else "known fields: " + ", ".join(fields)
             issues.append(Issue((*loc, str(key)), "unknown field", hint))

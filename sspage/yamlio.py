@@ -17,7 +17,6 @@ from __future__ import annotations
 import io
 import itertools
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -484,7 +483,3 @@ def yaml_names(folder: Path | str) -> list[str]:
     except FileNotFoundError:
         return []
 
-
-def iter_yaml_files(folder: Path) -> Iterator[Path]:
-    for name in yaml_names(folder):
-        yield folder / name
