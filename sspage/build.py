@@ -27,11 +27,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import secrets
 import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from stat import S_ISREG
 from typing import TYPE_CHECKING, NamedTuple
 
 import msgspec
@@ -56,7 +56,6 @@ from .model import format_utc, utc_now
 from .staging import commit, delete_output, forget_folders, stage, sweep, unstage, write_atomic
 from .store import Site
 from .theme import load_theme
-from .yamlio import yaml_names
 
 if TYPE_CHECKING:
     from .render import Renderer
@@ -143,10 +142,8 @@ def build_site(site: Site, out: Path | str | None = None, *, jobs: int | None = 
     with SiteLock(state / "lock"):
         old = load_manifest(site.root, out)
         full = clean or old is None or old.inputs != inputs
-        names = yaml_names(site.pages_dir)
-        kept, todo, restamped = _plan(str(site.pages_dir), names, None if full else old,
-                                      format_utc(now), changed)
-        removed = sorted(set(old.pages).difference(name[:-5] for name in names)) if old else []
+        plan = _plan(str(site.pages_dir), old, full, format_utc(now), changed)
+        kept, todo, restamped, removed = plan.kept, plan.todo, plan.restamped, plan.removed
         if todo or removed or full:
             renderer = _renderer(site, theme, inputs)
             records, site_outputs = _render_and_commit(site, out, renderer, now, old, kept, todo,
@@ -154,53 +151,84 @@ def build_site(site: Site, out: Path | str | None = None, *, jobs: int | None = 
         elif restamped and old is not None:  # only stats moved: remember them, render nothing
             records, site_outputs = kept, old.site_outputs
         else:
-            return BuildResult(out, len(names), 0, 0, time.perf_counter() - started)
-        marker = old.marker if old is not None else secrets.token_hex(16)
+            return BuildResult(out, plan.pages, 0, 0, time.perf_counter() - started)
+        marker = old.marker if old is not None else os.urandom(16).hex()
         if old is None:
             write_atomic(out / MARKER, f"{marker}\n".encode())
         manifest = Manifest(format=FORMAT, sspage=__version__, marker=marker, inputs=inputs,
                             site_outputs=site_outputs, pages=dict(sorted(records.items())))
         write_atomic(state / "manifest.json", encode_manifest(manifest))
         remember_manifest(state / "manifest.json", manifest)
-    return BuildResult(out, len(names), len(todo), len(removed), time.perf_counter() - started)
+    return BuildResult(out, plan.pages, len(todo), len(removed), time.perf_counter() - started)
 
 
-def _plan(folder: str, names: list[str], old: Manifest | None, now: str,
-          changed: Collection[str] | None = None) -> tuple[dict[str, PageRecord], list[Todo], bool]:
-    """Split pages into kept records and pages to render. True if a kept stat was updated.
+class Plan(NamedTuple):
+    kept: dict[str, PageRecord]  # pages whose outputs stand, by slug
+    todo: list[Todo]  # pages to render
+    restamped: bool  # a kept record's stat was updated (the file was touched, not changed)
+    removed: list[str]  # slugs of the last build's pages whose files are gone
+    pages: int
 
-    Runs over every page file on every build, so it works on names, not Paths, and
-    stats each file relative to the open folder.
+
+def _plan(folder: str, old: Manifest | None, full: bool, now: str,
+          changed: Collection[str] | None = None) -> Plan:
+    """Split the pages into kept records and pages to render.
+
+    This is the only part of a build that grows with the size of the site, so
+    it works on names rather than Paths, and stats each file relative to the
+    open folder; the common case (stat unchanged, no expiry crossed) is one
+    comparison.
     """
     kept: dict[str, PageRecord] = {}
     todo: list[Todo] = []
     restamped = False
-    pages = old.pages if old else {}
+    records = old.pages if old is not None else {}
+    pages = {} if full else records
+    names = sorted(name for name in os.listdir(folder)
+                   if name.endswith(".yaml") and not name.startswith("."))
+    known = 0  # pages of the last build still here
     directory = os.open(folder, os.O_RDONLY)
     try:
         for name in names:
-            slug, path = name[:-5], f"{folder}/{name}"
+            slug = name[:-5]
             record = pages.get(slug)
-            if (record is not None and changed is not None and slug not in changed
-                    and _has_expired(record.expires_utc, now) == record.expired):
-                kept[slug] = record  # the watcher saw no change to this file
-                continue
+            if record is not None:
+                known += 1
+                expiry_moved = (record.expires_utc is not None
+                                and (record.expires_utc <= now) != record.expired)
+                if changed is not None and slug not in changed and not expiry_moved:
+                    kept[slug] = record  # the watcher saw no change to this file
+                    continue
             try:
                 stat = os.stat(name, dir_fd=directory)
             except OSError:
-                todo.append(Todo(slug, path, 0, -1))  # the worker reports why it cannot read it
+                todo.append(Todo(slug, f"{folder}/{name}", 0, -1))  # the worker says why
                 continue
-            if record is not None and (stat.st_mtime_ns != record.mtime_ns
-                                       or stat.st_size != record.size):
-                record = _restamped(record, path, stat)
-                restamped = restamped or record is not None
-            if record is None or _has_expired(record.expires_utc, now) != record.expired:
-                todo.append(Todo(slug, path, stat.st_mtime_ns, stat.st_size))
+            if record is not None and stat.st_mtime_ns == record.mtime_ns and stat.st_size == record.size:
+                if expiry_moved:
+                    todo.append(Todo(slug, f"{folder}/{name}", stat.st_mtime_ns, stat.st_size))
+                else:
+                    kept[slug] = record
+            elif not S_ISREG(stat.st_mode):  # a folder named *.yaml: not a page, as for check
+                known -= record is not None
+            elif record is None:
+                todo.append(Todo(slug, f"{folder}/{name}", stat.st_mtime_ns, stat.st_size))
             else:
-                kept[slug] = record
+                touched = _restamped(record, f"{folder}/{name}", stat)
+                if touched is None or expiry_moved:
+                    todo.append(Todo(slug, f"{folder}/{name}", stat.st_mtime_ns, stat.st_size))
+                else:
+                    kept[slug] = touched
+                    restamped = True
     finally:
         os.close(directory)
-    return kept, todo, restamped
+    seen = len(kept) + len(todo)
+    if known == len(records):
+        removed = []
+    else:  # rare: only then is it worth a set of every slug
+        here = set(kept).union(todo_item.slug for todo_item in todo)
+        removed = sorted(slug for slug in records if slug not in here)
+    return Plan(kept, todo, restamped, removed, seen)
 
 
 def _restamped(record: PageRecord, path: str, stat: os.stat_result) -> PageRecord | None:
@@ -228,7 +256,7 @@ def _render_and_commit(site: Site, out: Path, renderer: Renderer, now: dt.dateti
                        ) -> tuple[dict[str, PageRecord], list[str]]:
     """Steps 2 to 4 of the module docstring; returns the page records and the site's own files."""
     global _JOB
-    token = secrets.token_hex(4)
+    token = os.urandom(4).hex()
     forget_folders()  # a folder seen in an earlier build may have been removed since
     _JOB = _Job(site, renderer, out, now, token)
     staged: list[tuple[str, str]] = []
@@ -241,7 +269,8 @@ def _render_and_commit(site: Site, out: Path, renderer: Renderer, now: dt.dateti
         records = dict(kept)
         records.update((o.slug, o.record) for o in outcomes if o.record is not None)
         problems = [problem for outcome in outcomes for problem in outcome.problems]
-        problems += _shared_codes(site, records)
+        if full or old is None or _codes_moved(old, outcomes):
+            problems += _shared_codes(site, records)
         if problems:
             raise ContentError(problems)
         if old is not None and not full and not removed and _site_unchanged(old, outcomes):
@@ -343,6 +372,16 @@ def _hash_file(path: Path) -> str:
 def _has_expired(expires_utc: str | None, now: str) -> bool:
     # Both are format_utc() text, which sorts like the times it spells.
     return expires_utc is not None and expires_utc <= now
+
+
+def _codes_moved(old: Manifest, outcomes: list[Outcome]) -> bool:
+    """True unless every rendered page kept the publicCode it had in the last build, whose
+    codes were all distinct: only then can the whole-site check be skipped."""
+    for outcome in outcomes:
+        before = old.pages.get(outcome.slug)
+        if before is None or outcome.record is None or before.public_code != outcome.record.public_code:
+            return True
+    return False
 
 
 def _shared_codes(site: Site, records: dict[str, PageRecord]) -> list[Problem]:

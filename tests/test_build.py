@@ -317,6 +317,15 @@ def test_touching_a_page_hashes_it_but_renders_nothing(three):
     assert manifest["pages"]["p2"]["mtimeNs"] == path.stat().st_mtime_ns
 
 
+def test_a_page_replaced_by_a_folder_counts_as_removed(three):
+    out = three.root / "public"
+    (three.pages_dir / "p0.yaml").unlink()
+    (three.pages_dir / "p0.yaml").mkdir()  # not a page file: skipped, as `sspage check` does
+    result = build(three)
+    assert (result.pages, result.rendered, result.removed) == (2, 0, 1)
+    assert not (out / "s" / code(0)).exists()
+
+
 def test_removed_page_outputs_vanish(three):
     out = three.root / "public"
     (three.pages_dir / "p0.yaml").unlink()

@@ -363,8 +363,9 @@ def test_item_rm(runner, site):
 def command_paths(command, path=()):
     yield path
     if isinstance(command, click.Group):
-        for name, sub in sorted(command.commands.items()):
-            yield from command_paths(sub, (*path, name))
+        context = click.Context(command)
+        for name in command.list_commands(context):
+            yield from command_paths(command.get_command(context, name), (*path, name))
 
 
 ALL_COMMANDS = list(command_paths(cli))

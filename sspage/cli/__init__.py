@@ -7,20 +7,32 @@ library is imported inside each command so that start-up stays fast.
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import click
 
 from ..errors import SspageError
-from .build import build
 from .common import EXAMPLE_EPILOG
-from .item import item
-from .page import page
-from .serve import serve
-from .site import check, commit, completion, fmt, init, schema
+
+# Each command's module, imported only when that command runs (or help lists them
+# all): `sspage build` need not load the code of `sspage page`.
+COMMANDS = {
+    "init": "site", "check": "site", "fmt": "site", "commit": "site", "schema": "site",
+    "completion": "site", "page": "page", "item": "item", "build": "build", "serve": "serve",
+}
 
 
 class SspageGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in COMMANDS and name not in self.commands:
+            module = importlib.import_module(f".{COMMANDS[name]}", __name__)
+            self.add_command(getattr(module, name), name)
+        return super().get_command(ctx, name)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -51,10 +63,6 @@ def cli(ctx: click.Context, site_dir: str | None, author: str | None, no_commit:
       sspage item start kitchen-renovation "#2"
     """
     ctx.obj = {"site_dir": site_dir, "author": author or None, "no_commit": no_commit}
-
-
-for command in (init, check, fmt, commit, schema, completion, page, item, build, serve):
-    cli.add_command(command)
 
 
 def main() -> None:
