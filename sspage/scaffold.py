@@ -99,13 +99,13 @@ def scaffold_site(root: Path | str, *, title: str = "Status", base_url: str = "h
         top / ".pre-commit-config.yaml": skeleton.pre_commit_config(rev, site_rel),
     }
     if workflows:
-        for name, text in skeleton.workflows(rev, site_rel, branch).items():
-            planned[top / ".github" / "workflows" / name] = text
+        for name, workflow in skeleton.workflows(rev, site_rel, branch).items():
+            planned[top / ".github" / "workflows" / name] = workflow
     pages = root / CONTENT / PAGES
     example = pages / f"{skeleton.EXAMPLE_SLUG}.yaml"
     if not (pages.is_dir() and any(pages.glob("*.yaml"))):
         planned[example] = None  # made by Site.create_page, with fresh codes and ids
-    kept = [path for path in planned if path.exists() or path.is_symlink()]
+    kept = sorted(path for path in planned if path.exists() or path.is_symlink())
 
     written = []
     pages.mkdir(parents=True, exist_ok=True)

@@ -48,7 +48,8 @@ def init(ctx: click.Context, directory: str, title: str, base_url: str, no_workf
                          author=options.get("author"))
     click.echo(f"Created a site in {done.site.root}")
     for path in done.kept:
-        click.echo(f"Kept {_shown(path)} as it was (sspage init never overwrites a file)", err=True)
+        also = "; make sure it ignores /public/ and /.sspage/" if path.name == ".gitignore" else ""
+        click.echo(f"Kept {_shown(path)} as it was (sspage init never overwrites a file){also}", err=True)
     if done.repo_created:
         click.echo(f"Made a git repository on branch {done.branch}", err=True)
     if done.commit is not None:
@@ -92,8 +93,9 @@ def check(site: Site, output: str, jobs: int | None) -> None:
     result = check_site(site, jobs=jobs)
     if output == "json":
         return _exit_json(result.problems)
+    prefix = _repo_prefix(site) if output == "github" else ""
     for problem in result.problems:
-        click.echo(_format_problem(problem, output))
+        click.echo(_format_problem(problem, output, prefix))
     count = len(result.problems)
     noun = "page" if result.pages == 1 else "pages"
     if count:
@@ -201,9 +203,17 @@ def completion(shell: str) -> None:
     click.echo(completer(cli, {}, "sspage", "_SSPAGE_COMPLETE").source())
 
 
-def _format_problem(problem: Problem, output: str) -> str:
+def _repo_prefix(site: Site) -> str:
+    """The site folder relative to the repository's top (``status/``), which annotations need."""
+    if site.git is None or site.git.top == site.root:
+        return ""
+    return site.git.rel(site.root) + "/"
+
+
+def _format_problem(problem: Problem, output: str, prefix: str = "") -> str:
     if output == "github":
-        props = f"file={problem.path}"
+        path = problem.path if Path(problem.path).is_absolute() else prefix + problem.path
+        props = f"file={_escape_property(path)}"
         if problem.line:
             props += f",line={problem.line},col={problem.col or 1}"
         props += f",title={_escape_property(problem.field or 'sspage check')}"
