@@ -2,8 +2,8 @@
 
 They are ``%``-templates (GitHub's ``${{ }}`` expressions clash with ``str.format``); every
 value is inserted as a JSON string, which YAML reads as the same string whatever it holds.
-The workflows call this repository's reusable workflow (``.github/workflows/site.yml``)
-at the tag of the installed release; docs/deploying.md says why.
+The workflows call this repository's reusable workflows (``.github/workflows/site-check.yml``
+and ``site-deploy.yml``) at the tag of the installed release; docs/deploying.md says why.
 """
 
 from __future__ import annotations
@@ -47,13 +47,13 @@ concurrency:
 
 jobs:
   check:
-    uses: %(workflow)s
+    uses: %(check_workflow)s
     with:
       site: %(site)s
 """
 
 DEPLOY_WORKFLOW = """\
-# Builds the site and deploys it to GitHub Pages on every push to %(branch_name)s, and every
+# Builds the site and deploys it to GitHub Pages on every push to %(branch)s, and every
 # hour, so that expiry and other changes that come with time take effect without a push.
 # Turn it on once in the repository: Settings > Pages > Source: GitHub Actions.
 # Written by `sspage init`; see %(docs_url)s
@@ -78,11 +78,9 @@ concurrency:
 
 jobs:
   deploy:
-    uses: %(workflow)s
+    uses: %(deploy_workflow)s
     with:
       site: %(site)s
-      check: false
-      deploy: true
 """
 
 EXAMPLE_TITLE = "Example project"
@@ -109,11 +107,11 @@ def pre_commit_config(rev: str, site: str) -> str:
 def workflows(rev: str, site: str, branch: str) -> dict[str, str]:
     """File name → text of the two workflows, for a site folder relative to the repository's top."""
     values = {
-        "workflow": f"{REPOSITORY}/.github/workflows/site.yml@{rev}",
+        "check_workflow": f"{REPOSITORY}/.github/workflows/site-check.yml@{rev}",
+        "deploy_workflow": f"{REPOSITORY}/.github/workflows/site-deploy.yml@{rev}",
         "docs_url": f"{REPOSITORY_URL}/blob/{rev}/docs/deploying.md",
         "site": to_json(site, indent=None),
         "branch": to_json(branch, indent=None),
-        "branch_name": branch,
         "cron": DEPLOY_CRON,
     }
     return {"sspage-check.yml": CHECK_WORKFLOW % values, "sspage-deploy.yml": DEPLOY_WORKFLOW % values}
