@@ -435,6 +435,11 @@ def _escape(rel: str) -> str:
 _git_found = False
 
 
+def require_git() -> None:
+    """A :class:`StoreError` if there is no ``git`` on PATH."""
+    _require_git()
+
+
 def _require_git() -> None:
     """A :class:`StoreError` if there is no ``git`` on PATH (looked up once, without running it)."""
     global _git_found

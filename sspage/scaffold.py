@@ -75,7 +75,7 @@ def scaffold_site(root: Path | str, *, title: str = "Status", base_url: str = "h
     else the user has staged or changed is touched. Files that exist are kept as
     they are; an existing ``content/site.yaml`` is an error, before anything is written.
     """
-    from .git import check_identity, find_repo, init_repo, parse_author
+    from .git import check_identity, find_repo, init_repo, parse_author, require_git
 
     root = Path(root).resolve()
     site_file = root / CONTENT / SITE_FILE
@@ -86,9 +86,15 @@ def scaffold_site(root: Path | str, *, title: str = "Status", base_url: str = "h
     repo = find_repo(existing)
     top = repo.top if repo is not None else root
     site_rel = root.relative_to(top).as_posix()
+    # What git would refuse (no git, a detached HEAD, no identity) is refused before any write.
+    if git:
+        try:
+            require_git()
+        except StoreError as error:
+            raise StoreError(error.message, hint="install git, or pass --no-git") from None
     branch = _deploy_branch(repo, existing, git)
     if git and commit:
-        check_identity(existing)  # a commit that cannot be made is refused before any write
+        check_identity(existing)
 
     rev = f"v{_version()}"
     planned: dict[Path, str | None] = {

@@ -140,7 +140,8 @@ def test_init_no_commit_makes_the_repository_but_no_commit(tmp_path, git_identit
     target = tmp_path / "s"
     result = ok(CliRunner().invoke(cli, ["--no-commit", "init", str(target)]))
     assert "Committed" not in result.stdout
-    assert "Not committed (--no-commit): review the files, then git add and git commit them\n" in result.stderr
+    assert ("Not committed (--no-commit): review the files, then git add and git commit them\n"
+            in result.stderr)
     assert (target / ".git").is_dir()
     assert subprocess.run(["git", "rev-parse", "-q", "--verify", "HEAD"], cwd=target,
                           capture_output=True).returncode != 0
@@ -170,6 +171,17 @@ def test_init_without_a_git_identity_writes_nothing(tmp_path, git_identity):
     assert_cli_error(result, "git does not know who you are, so it cannot commit")
     assert not (tmp_path / "s").exists()
     ok(CliRunner().invoke(cli, ["--no-commit", "init", str(tmp_path / "s")]))  # the way out it names
+
+
+def test_init_without_git_installed_writes_nothing(tmp_path, git_identity, monkeypatch):
+    import sspage.git
+
+    monkeypatch.setattr(sspage.git, "_git_found", False)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    result = init(str(tmp_path / "s"))
+    assert_cli_error(result, "git is not installed (or not on PATH) (install git, or pass --no-git)")
+    assert not (tmp_path / "s").exists()
+    ok(init(str(tmp_path / "s"), "--no-git"))
 
 
 def test_init_new_repository_uses_the_configured_first_branch(tmp_path, git_identity):

@@ -11,7 +11,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -126,6 +125,7 @@ def test_reusable_workflows_install_this_release(name):
 
 
 def test_one_canonical_repository():
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11 and newer
     project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
     assert skeleton.REPOSITORY == "sspage/sspage"
     for url in project["urls"].values():
