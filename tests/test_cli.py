@@ -68,8 +68,9 @@ def test_init(tmp_path, git_identity):
     assert result.stderr == (
         "Made a git repository on branch main\n"
         'Next: sspage page create "My first page" --item "First step"\n'
-        "To publish: push to GitHub (main) and choose Settings > Pages > Source: GitHub Actions; "
-        "docs/deploying.md has the details\n")
+        "To publish: push to GitHub and choose Settings > Pages > Source: GitHub Actions; "
+        "every push to main deploys\n"
+        "Docs: https://github.com/sspage/sspage/blob/main/docs/deploying.md\n")
     config = yaml.safe_load((target / "content" / "site.yaml").read_text("utf-8"))
     assert config["title"] == "Acme status"
     assert config["base_url"] == "https://status.acme.example"

@@ -60,8 +60,11 @@ def init(ctx: click.Context, directory: str, title: str, base_url: str, no_workf
                    err=True)
     click.echo('Next: sspage page create "My first page" --item "First step"', err=True)
     if not no_workflows:
-        click.echo(f"To publish: push to GitHub ({done.branch}) and choose Settings > Pages > "
-                   "Source: GitHub Actions; docs/deploying.md has the details", err=True)
+        from ..skeleton import REPOSITORY_URL
+
+        click.echo("To publish: push to GitHub and choose Settings > Pages > Source: GitHub Actions; "
+                   f"every push to {done.branch} deploys", err=True)
+        click.echo(f"Docs: {REPOSITORY_URL}/blob/main/docs/deploying.md", err=True)
 
 
 def _shown(path: Path) -> str:
