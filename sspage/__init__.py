@@ -26,7 +26,7 @@ _EXPORTS = {
     "InputError": "errors", "NotFoundError": "errors", "Problem": "errors",
     "SspageError": "errors", "StoreError": "errors", "TokenError": "errors",
     "Item": "model", "Page": "model", "SiteConfig": "model", "State": "model",
-    "init_site": "scaffold",
+    "init_site": "scaffold", "scaffold_site": "scaffold", "Scaffold": "scaffold",
     "create_response": "shapes", "item_response": "shapes", "page_response": "shapes",
     "Change": "store", "CreatedPage": "store", "Site": "store", "open_site": "store",
     "check_site": "check", "fmt_site": "fmt",
@@ -34,9 +34,9 @@ _EXPORTS = {
 
 __all__ = [
     "AmbiguousError", "Change", "ConfigError", "ContentError", "CreatedPage", "InputError",
-    "Item", "NotFoundError", "Page", "Problem", "Site", "SiteConfig", "SspageError", "State",
-    "StoreError", "TokenError", "check_site", "create_response", "fmt_site", "init_site",
-    "item_response", "open_site", "page_response",
+    "Item", "NotFoundError", "Page", "Problem", "Scaffold", "Site", "SiteConfig", "SspageError",
+    "State", "StoreError", "TokenError", "check_site", "create_response", "fmt_site", "init_site",
+    "item_response", "open_site", "page_response", "scaffold_site",
 ]
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ if TYPE_CHECKING:
     )
     from .fmt import fmt_site
     from .model import Item, Page, SiteConfig, State
-    from .scaffold import init_site
+    from .scaffold import Scaffold, init_site, scaffold_site
     from .shapes import create_response, item_response, page_response
     from .store import Change, CreatedPage, Site, open_site
 

@@ -289,6 +289,17 @@ class GitStore:
                 "or pass --no-commit")
         return ref, commit
 
+    def branch(self) -> str:
+        """The branch HEAD is on (``main``); a :class:`StoreError` if HEAD is detached."""
+        return self._branch()[0].removeprefix("refs/heads/")
+
+    def default_branch(self) -> str:
+        """The branch a host publishes from: ``origin``'s HEAD if known, else the current one."""
+        remote = self._call(["symbolic-ref", "-q", "refs/remotes/origin/HEAD"]).stdout.strip()
+        if remote.startswith("refs/remotes/origin/"):
+            return remote.removeprefix("refs/remotes/origin/")
+        return self.branch()
+
     def _head(self) -> tuple[str | None, str | None]:
         """(symbolic ref or None if detached, commit id or None if unborn), read from files."""
         if (self.common_dir / "reftable").is_dir():  # not plain files: ask git
@@ -371,12 +382,62 @@ def check_version() -> tuple[int, ...]:
     return version
 
 
+def init_repo(folder: Path, branch: str) -> GitStore:
+    """``git init`` in ``folder``, with HEAD on ``branch`` (no commit yet)."""
+    import subprocess
+
+    _require_git()
+    env = {**os.environ, "LC_ALL": "C"}
+    for name in ("GIT_INDEX_FILE", "GIT_DIR", "GIT_WORK_TREE"):
+        env.pop(name, None)
+    for args in (["init", "-q"], ["symbolic-ref", "HEAD", f"refs/heads/{branch}"]):
+        result = subprocess.run(["git", *args], cwd=folder, env=env, capture_output=True, text=True,
+                                stdin=subprocess.DEVNULL)
+        if result.returncode != 0:
+            check_version()
+            raise StoreError(f"git {args[0]} failed in {folder}: "
+                             f"{_first_line(result.stderr) or 'no message'}")
+    store = find_repo(folder.resolve())
+    assert store is not None
+    return store
+
+
+def new_repo_branch(folder: Path) -> str:
+    """The first branch of a new repository: git's ``init.defaultBranch``, else ``main``."""
+    import subprocess
+
+    try:
+        out = subprocess.run(["git", "config", "--get", "init.defaultBranch"], cwd=folder,
+                             capture_output=True, text=True, stdin=subprocess.DEVNULL).stdout.strip()
+    except FileNotFoundError:
+        out = ""
+    return out or "main"
+
+
+def check_identity(folder: Path) -> None:
+    """A :class:`StoreError` if git has no committer identity for ``folder``, before any write."""
+    import subprocess
+
+    _require_git()
+    result = subprocess.run(["git", "var", "GIT_COMMITTER_IDENT"], cwd=folder, capture_output=True,
+                            text=True, stdin=subprocess.DEVNULL)
+    if result.returncode != 0:
+        raise StoreError("git does not know who you are, so it cannot commit",
+                         hint='run git config --global user.name "Your Name" and '
+                         "git config --global user.email you@example.com, or pass --no-commit")
+
+
 def _escape(rel: str) -> str:
     """A repository path as one file name."""
     return rel.replace("%", "%25").replace("/", "%2F")
 
 
 _git_found = False
+
+
+def require_git() -> None:
+    """A :class:`StoreError` if there is no ``git`` on PATH."""
+    _require_git()
 
 
 def _require_git() -> None:

@@ -49,3 +49,20 @@ def runner(site: sspage.Site, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> 
     # The CLI imports open_site from sspage.store at call time; give it the test clock.
     monkeypatch.setattr(sspage.store, "open_site", open_site_with_clock)
     return Runner(site.root)
+
+
+@pytest.fixture
+def git_identity(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A git configuration of its own (an identity, no signing, no guessing), whatever the machine's.
+
+    Returns the file, so that a test can add settings with ``git config --file``.
+    """
+    config = tmp_path_factory.mktemp("gitconfig") / "gitconfig"
+    config.write_text("[user]\n\tname = Init User\n\temail = init.user@example.com\n\tuseConfigOnly = true\n"
+                      "[commit]\n\tgpgsign = false\n", "utf-8")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for name in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL",
+                 "SSPAGE_AUTHOR", "SSPAGE_SITE"):
+        monkeypatch.delenv(name, raising=False)
+    return config

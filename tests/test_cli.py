@@ -56,13 +56,21 @@ def hand_page(site, slug="hand", **kw):
 # -- init ----------------------------------------------------------------------------------------
 
 
-def test_init(tmp_path):
+def test_init(tmp_path, git_identity):
     target = tmp_path / "new-site"
     result = CliRunner().invoke(cli, ["init", str(target), "--title", "Acme status",
                                       "--base-url", "https://status.acme.example"])
     assert result.exit_code == 0, result.stderr
-    assert result.stdout == f"Created a site in {target.resolve()}\n"
-    assert result.stderr == 'Next: sspage page create "My first page" --item "First step"\n'
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=target, capture_output=True, text=True,
+                            check=True).stdout.strip()
+    assert result.stdout == (f"Created a site in {target.resolve()}\n"
+                             f"Committed 8 files ({commit[:10]})\n")
+    assert result.stderr == (
+        "Made a git repository on branch main\n"
+        'Next: sspage page create "My first page" --item "First step"\n'
+        "To publish: push to GitHub and choose Settings > Pages > Source: GitHub Actions; "
+        "every push to main deploys\n"
+        "Docs: https://github.com/sspage/sspage/blob/main/docs/deploying.md\n")
     config = yaml.safe_load((target / "content" / "site.yaml").read_text("utf-8"))
     assert config["title"] == "Acme status"
     assert config["base_url"] == "https://status.acme.example"
@@ -71,17 +79,17 @@ def test_init(tmp_path):
     assert (target / ".gitignore").read_text("utf-8") == "/public/\n/.sspage/\n"
     site = sspage.open_site(target)
     assert site.config.title == "Acme status"
-    assert site.pages() == []
+    assert [page.slug for page in site.pages()] == ["example"]
 
 
-def test_init_title_with_quotes_and_unicode(tmp_path):
+def test_init_title_with_quotes_and_unicode(tmp_path, git_identity):
     title = 'Bob\'s "status" <page> ✓'
     result = CliRunner().invoke(cli, ["init", str(tmp_path), "--title", title])
     assert result.exit_code == 0, result.stderr
     assert sspage.open_site(tmp_path).config.title == title
 
 
-def test_init_twice_refused(tmp_path):
+def test_init_twice_refused(tmp_path, git_identity):
     CliRunner().invoke(cli, ["init", str(tmp_path)])
     before = snapshot(tmp_path)
     result = CliRunner().invoke(cli, ["init", str(tmp_path)])
@@ -94,7 +102,7 @@ def test_init_twice_refused(tmp_path):
     ("ftp://x.example", "base_url"),
     ("not a url", "base_url"),
 ])
-def test_init_bad_base_url(tmp_path, url, message):
+def test_init_bad_base_url(tmp_path, url, message, git_identity):
     result = CliRunner().invoke(cli, ["init", str(tmp_path / "s"), "--base-url", url])
     assert_cli_error(result, message)
     assert not (tmp_path / "s" / "content" / "site.yaml").exists()

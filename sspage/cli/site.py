@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -19,19 +20,59 @@ if TYPE_CHECKING:
 @click.option("--title", default="Status", show_default=True, help="The site's title.")
 @click.option("--base-url", default="http://localhost:8000", show_default=True,
               help="Where the site will be published.")
-def init(directory: str, title: str, base_url: str) -> None:
-    """Create a site: content/site.yaml and content/pages/.
+@click.option("--no-workflows", is_flag=True, help="Leave out the GitHub workflows (.github/workflows/).")
+@click.option("--no-git", is_flag=True,
+              help="Neither make a git repository nor commit (--no-commit: make it, don't commit).")
+@click.pass_context
+def init(ctx: click.Context, directory: str, title: str, base_url: str, no_workflows: bool,
+         no_git: bool) -> None:
+    """Create a site repository that works at once, and commit it.
+
+    Writes content/site.yaml, an example page, .gitignore, a .pre-commit-config.yaml
+    using sspage's hooks, and two GitHub workflows: one checks every pull request,
+    the other deploys to GitHub Pages on every push to the default branch and every
+    hour. Hooks and workflows go to the top of the git repository DIRECTORY is in;
+    if it is in none, one is made there. Then the files written are committed (see
+    --author and --no-commit). Files that exist already are kept as they are.
 
     Example:
 
     \b
-      sspage init status --title "Acme status" --base-url https://status.acme.example
+      sspage init status --title "Acme status" --base-url https://acme.github.io/status
     """
-    from ..scaffold import init_site
+    from ..scaffold import scaffold_site
 
-    site = init_site(directory, title=title, base_url=base_url)
-    click.echo(f"Created a site in {site.root}")
+    options = ctx.find_root().obj
+    done = scaffold_site(directory, title=title, base_url=base_url, workflows=not no_workflows,
+                         git=not no_git, commit=not options.get("no_commit"),
+                         author=options.get("author"))
+    click.echo(f"Created a site in {done.site.root}")
+    for path in done.kept:
+        also = "; make sure it ignores /public/ and /.sspage/" if path.name == ".gitignore" else ""
+        click.echo(f"Kept {_shown(path)} as it was (sspage init never overwrites a file){also}", err=True)
+    if done.repo_created:
+        click.echo(f"Made a git repository on branch {done.branch}", err=True)
+    if done.commit is not None:
+        noun = "file" if len(done.written) == 1 else "files"
+        click.echo(f"Committed {len(done.written)} {noun} ({done.commit[:10]})")
+    elif not no_git and done.written:
+        click.echo("Not committed (--no-commit): review the files, then git add and git commit them",
+                   err=True)
     click.echo('Next: sspage page create "My first page" --item "First step"', err=True)
+    if not no_workflows:
+        from ..skeleton import REPOSITORY_URL
+
+        click.echo("To publish: push to GitHub and choose Settings > Pages > Source: GitHub Actions; "
+                   f"every push to {done.branch} deploys", err=True)
+        click.echo(f"Docs: {REPOSITORY_URL}/blob/main/docs/deploying.md", err=True)
+
+
+def _shown(path: Path) -> str:
+    """A path relative to the current folder when it is below it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 @click.command()
@@ -55,8 +96,9 @@ def check(site: Site, output: str, jobs: int | None) -> None:
     result = check_site(site, jobs=jobs)
     if output == "json":
         return _exit_json(result.problems)
+    prefix = _repo_prefix(site) if output == "github" else ""
     for problem in result.problems:
-        click.echo(_format_problem(problem, output))
+        click.echo(_format_problem(problem, output, prefix))
     count = len(result.problems)
     noun = "page" if result.pages == 1 else "pages"
     if count:
@@ -164,9 +206,17 @@ def completion(shell: str) -> None:
     click.echo(completer(cli, {}, "sspage", "_SSPAGE_COMPLETE").source())
 
 
-def _format_problem(problem: Problem, output: str) -> str:
+def _repo_prefix(site: Site) -> str:
+    """The site folder relative to the repository's top (``status/``), which annotations need."""
+    if site.git is None or site.git.top == site.root:
+        return ""
+    return site.git.rel(site.root) + "/"
+
+
+def _format_problem(problem: Problem, output: str, prefix: str = "") -> str:
     if output == "github":
-        props = f"file={problem.path}"
+        path = problem.path if Path(problem.path).is_absolute() else prefix + problem.path
+        props = f"file={_escape_property(path)}"
         if problem.line:
             props += f",line={problem.line},col={problem.col or 1}"
         props += f",title={_escape_property(problem.field or 'sspage check')}"
