@@ -277,6 +277,62 @@ class GitStore:
             time.sleep(delay)
             delay = min(delay * 2, 0.1)
 
+    # -- comparing with a revision (``sspage fmt --since``) --------------------------------
+
+    def resolve(self, rev: str) -> str:
+        """The commit ``rev`` names; a :class:`StoreError` if it names none."""
+        found = "" if rev.startswith("-") else self._call(
+            ["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"]).stdout.strip()
+        if not found:
+            raise StoreError(f"unknown revision {rev!r}: not a commit, branch or tag of this "
+                             "repository",
+                             hint="for example HEAD~1 or origin/main; a shallow clone may need "
+                             "`git fetch` first")
+        return found
+
+    def changed_since(self, commit: str, folder: Path) -> list[str]:
+        """Files under ``folder`` whose work-tree copy differs from ``commit``'s, or is untracked.
+
+        Two listings, not one process per file: ``git diff`` compares the
+        commit with the work tree (staged or not), and ``ls-files --others``
+        adds the files git does not track yet. Paths are relative to the top.
+        """
+        rel = self.rel(folder)
+        diff = self._run(["--literal-pathspecs", "diff", "--name-only", "-z", "--no-renames",
+                          "--no-ext-diff", commit, "--", rel])
+        others = self._run(["--literal-pathspecs", "ls-files", "-z", "--others",
+                            "--exclude-standard", "--", rel])
+        return sorted({name for name in (diff + others).split("\0") if name})
+
+    def files_at(self, commit: str, paths: Sequence[str]) -> dict[str, bytes | None]:
+        """What ``paths`` held in ``commit`` (None: no such file), read by one ``git cat-file``."""
+        import subprocess
+
+        asked = [p for p in paths if "\n" not in p]  # --batch reads one name a line
+        if not asked:
+            return {}
+        request = "".join(f"{commit}:{p}\n" for p in asked).encode()
+        try:
+            result = subprocess.run(["git", "cat-file", "--batch"], cwd=self.top, env=self._env,
+                                    input=request, capture_output=True)
+        except FileNotFoundError:
+            raise StoreError("git is not installed (or not on PATH)", hint="install git") from None
+        if result.returncode != 0:
+            self._fail(["cat-file"], result.stderr.decode("utf-8", "replace"))
+        out, position = result.stdout, 0
+        found: dict[str, bytes | None] = {}
+        for path in asked:
+            end = out.index(b"\n", position)
+            line = out[position:end]
+            position = end + 1
+            if line.endswith((b" missing", b" ambiguous")):  # no such file at that commit
+                found[path] = None
+                continue
+            _, kind, size = line.split(b" ")  # "<id> <type> <size>", then the content
+            found[path] = out[position:position + int(size)] if kind == b"blob" else None
+            position += int(size) + 1
+        return found
+
     # -- HEAD ----------------------------------------------------------------------------
 
     def _branch(self) -> tuple[str, str | None]:

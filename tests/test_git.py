@@ -216,14 +216,18 @@ def test_detached_head_is_refused_before_writing(gsite, repo):
     assert result.returncode == 0, result.stderr
 
 
-def test_fmt_commits_the_files_it_fills_in(gsite, repo):
+def test_fmt_never_commits(gsite, repo):
+    """fmt completes a hand edit: its changes go in the commit of that edit (or a hook's)."""
     (repo / "content/pages/hand.yaml").write_text("title: Hand made\nitems:\n  - text: One\n")
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "Hand edit")
+    before = commit_count(repo)
     result = run_cli(repo, "fmt")
-    assert result.returncode == 0, result.stderr
-    assert log(repo)[0].split(" | ")[2].startswith("Hand made: fill in ids and timestamps\n\nSspage-Page: ")
-    assert git(repo, "status", "--porcelain") == ""
+    assert (result.returncode, result.stdout, result.stderr) == (
+        0, "Filled in content/pages/hand.yaml\n", "")
+    assert commit_count(repo) == before
+    assert git(repo, "status", "--porcelain") == " M content/pages/hand.yaml\n"
+    assert not (repo / ".git" / "sspage-pending").exists() or not os.listdir(repo / ".git" / "sspage-pending")
 
 
 # -- turning it off, and outside git -----------------------------------------------------------
