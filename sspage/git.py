@@ -107,6 +107,9 @@ class GitStore:
         self._env = {**os.environ, "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"}
         for name in ("GIT_INDEX_FILE", "GIT_DIR", "GIT_WORK_TREE"):
             self._env.pop(name, None)
+        self._index_env = {**self._env, "GIT_INDEX_FILE": str(self.index)}
+        # A `git read-tree` of HEAD into the kept index, started by prepare(): (commit, process).
+        self._reading: tuple[str, subprocess.Popen[str]] | None = None
 
     # -- paths and the journal -----------------------------------------------------------
 
@@ -216,20 +219,19 @@ class GitStore:
         if author:
             name, email = parse_author(author)
             env = {**env, "GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email}
-        index_env = {**self._env, "GIT_INDEX_FILE": str(self.index)}
+        index_env = self._index_env
         subject = message.split("\n", 1)[0]
         deadline = time.monotonic() + LOCK_TIMEOUT
         while True:
             ref, old = self._branch()
-            try:
-                matches = self.index_head.read_text().strip() == old and self.index.exists()
-            except FileNotFoundError:
-                matches = False
+            self.settle()
+            matches = old is not None and self._index_matches(old)
             # From here the kept index differs from every commit until the new one is published.
             self.index_head.unlink(missing_ok=True)
             if old is None:
                 self.index.unlink(missing_ok=True)
             elif not matches:
+                self._wait_for(Path(f"{self.index}.lock"))  # a killed sspage's git may still run
                 self._run(["read-tree", old], env=index_env)
             self._run(["update-index", "--add", "--remove", "--", *paths], env=index_env)
             tree = self._run(["write-tree"], env=index_env).strip()
@@ -246,6 +248,43 @@ class GitStore:
             time.sleep(0.02)
         self._update_real_index(paths)
         return new
+
+    def prepare(self) -> None:
+        """A change is starting, under the site lock: ready the kept index while it is made.
+
+        When HEAD moved since sspage's last commit (someone else committed), the
+        kept index must be read again from HEAD's tree, which takes a while in a
+        large repository. This starts that ``git read-tree`` in the background,
+        so that it runs while the page is read, changed, validated and written.
+        :meth:`settle` waits for it; the site lock calls it before it is released.
+        """
+        if self._reading is not None:
+            return
+        try:
+            ref, old = self._head()
+        except (OSError, StoreError):
+            return  # begin() reports it
+        if ref is None or old is None or self._index_matches(old):
+            return
+        self.index_head.unlink(missing_ok=True)
+        if not Path(f"{self.index}.lock").exists():
+            self._reading = (old, self._spawn(["read-tree", old], env=self._index_env))
+
+    def settle(self) -> None:
+        """Wait for the background ``read-tree`` (if any); on success the kept index is HEAD's."""
+        if self._reading is None:
+            return
+        old, process = self._reading
+        self._reading = None
+        process.communicate()
+        if process.returncode == 0:  # else commit() reads the tree again, and reports a failure
+            self.index_head.write_text(old + "\n")
+
+    def _index_matches(self, commit: str) -> bool:
+        try:
+            return self.index_head.read_text().strip() == commit and self.index.exists()
+        except FileNotFoundError:
+            return False
 
     def _update_real_index(self, paths: list[str]) -> None:
         """Make the real index agree with the new HEAD for ``paths``, so ``git status`` is clean."""
@@ -377,6 +416,19 @@ class GitStore:
         return ref, head or None
 
     # -- running git ---------------------------------------------------------------------
+
+    def _spawn(self, args: list[str], *, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+        """Start git without waiting for it."""
+        import subprocess
+
+        try:
+            return subprocess.Popen(["git", *args], cwd=self.top, env=env or self._env, text=True,
+                                    encoding="utf-8", stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        except FileNotFoundError:
+            raise StoreError("git is not installed (or not on PATH)",
+                             hint="install git, or pass --no-commit to write without committing") \
+                from None
 
     def _call(self, args: list[str], *, env: dict[str, str] | None = None,
               stdin: str | None = None) -> subprocess.CompletedProcess[str]:

@@ -494,6 +494,13 @@ class Site:
             self._changed(record)
         return page
 
+    def _prepare_commit(self) -> None:
+        """Called under the lock as a change starts: git may get ready while it is made."""
+        if self.commits:
+            assert self.git is not None
+            self.git.prepare()
+            self.lock.on_release(self.git.settle)
+
     def _changing(self, change: Change) -> None:
         """Called under the lock just before ``change.path`` is written: journal the commit."""
         if self.commits:
