@@ -9,12 +9,25 @@ has staged or modified elsewhere: it is built in a temporary index::
     GIT_INDEX_FILE=<tmp> git write-tree
     git commit-tree <tree> -p <HEAD> -F -                            # message on stdin
     git update-ref -m ... HEAD <new> <HEAD>                          # fails if HEAD moved
-    git update-index --add --remove -- <path>                        # the real index, that path only
+
+and, at the same time on the other core, the real index takes the new file
+for that path only, so that ``git status`` is clean afterwards::
+
+    git ls-files --stage -z -- <path>                                # its entry before
+    git update-index --add --remove -- <path>                        # the real index
+
+If the commit cannot be made (no identity, HEAD locked for too long), the
+entry recorded before is put back (``update-index --index-info``), so a
+failure leaves the real index as it was. A process killed in between leaves
+the path staged and its journal entry (below) in place.
 
 The temporary index (``.git/sspage-index-<site>``) is kept between commands
 with a note of the commit it matches, so the ``read-tree`` of a large
-repository is skipped while nothing else committed in between. It is only
-used under the site lock. Only ``update-ref`` publishes the commit, so a process killed at any point
+repository is skipped while nothing else committed in between; when someone
+else did commit, :meth:`GitStore.prepare` starts that ``read-tree`` in the
+background as soon as a change takes the site lock. The temporary index is
+only used under the site lock, which waits for that background process before
+it is released. Only ``update-ref`` publishes the commit, so a process killed at any point
 leaves the repository valid. Before the page file is written, a small journal
 entry (``.git/sspage-pending/<path, %-escaped>``: the path, the author, the message) records the
 commit that is due; it is removed once the commit is published. A later
@@ -48,6 +61,13 @@ LOCK_TIMEOUT = float(os.environ.get("SSPAGE_GIT_LOCK_TIMEOUT", "10"))
 PAUSE_ENV = "SSPAGE_TEST_PAUSE_BEFORE_COMMIT"
 
 _AUTHOR_RE = re.compile(r"^\s*([^<>\n]+?)\s*<([^<>\s]+)>\s*$")
+
+
+class Staging(NamedTuple):
+    """The real index taking a commit's files: its entries before, and the ``update-index``."""
+
+    saved: str  # ``git ls-files --stage -z`` of the paths, before
+    process: subprocess.Popen[str]
 
 
 class Pending(NamedTuple):
@@ -214,7 +234,13 @@ class GitStore:
     # -- committing ----------------------------------------------------------------------
 
     def commit(self, paths: list[str], message: str, author: str | None = None) -> str:
-        """Commit exactly ``paths`` as they are on disk (missing: deleted); the rest stays put."""
+        """Commit exactly ``paths`` as they are on disk (missing: deleted); the rest stays put.
+
+        The commit is built in the kept index while, on the other core, the real
+        index takes the new version of ``paths`` (so that ``git status`` is
+        clean afterwards). If the commit cannot be made, those entries of the
+        real index are put back as they were.
+        """
         env = self._env
         if author:
             name, email = parse_author(author)
@@ -222,32 +248,65 @@ class GitStore:
         index_env = self._index_env
         subject = message.split("\n", 1)[0]
         deadline = time.monotonic() + LOCK_TIMEOUT
-        while True:
-            ref, old = self._branch()
-            self.settle()
-            matches = old is not None and self._index_matches(old)
-            # From here the kept index differs from every commit until the new one is published.
-            self.index_head.unlink(missing_ok=True)
-            if old is None:
-                self.index.unlink(missing_ok=True)
-            elif not matches:
-                self._wait_for(Path(f"{self.index}.lock"))  # a killed sspage's git may still run
-                self._run(["read-tree", old], env=index_env)
-            self._run(["update-index", "--add", "--remove", "--", *paths], env=index_env)
-            tree = self._run(["write-tree"], env=index_env).strip()
-            parents = ["-p", old] if old is not None else []
-            new = self._run(["commit-tree", tree, *parents, "-F", "-"], env=env, stdin=message,
-                            identity_hint=True).strip()
-            result = self._call(["update-ref", "-m", f"sspage: {subject}", ref, new, old or ""])
-            if result.returncode == 0:
-                self.index_head.write_text(new + "\n")
-                break
-            # HEAD moved (another commit) or its ref is locked: build again on the new HEAD.
-            if time.monotonic() > deadline:
-                self._fail(["update-ref", ref], result.stderr)
-            time.sleep(0.02)
-        self._update_real_index(paths)
+        listing = self._spawn(["--literal-pathspecs", "ls-files", "--stage", "-z", "--", *paths])
+        update = listing
+        staging: Staging | None = None
+        try:
+            while True:
+                ref, old = self._branch()
+                self.settle()
+                matches = old is not None and self._index_matches(old)
+                # From here the kept index differs from every commit until the new one is published.
+                self.index_head.unlink(missing_ok=True)
+                if old is None:
+                    self.index.unlink(missing_ok=True)
+                elif not matches:
+                    self._wait_for(Path(f"{self.index}.lock"))  # a killed sspage's git may still run
+                    self._run(["read-tree", old], env=index_env)
+                update = self._spawn(["update-index", "--add", "--remove", "--", *paths], env=index_env)
+                if staging is None:
+                    saved = self._collect(listing, "ls-files")
+                    staging = Staging(saved, self._spawn(["update-index", "--add", "--remove", "--",
+                                                          *paths]))
+                self._collect(update, "update-index")
+                tree = self._run(["write-tree"], env=index_env).strip()
+                parents = ["-p", old] if old is not None else []
+                new = self._run(["commit-tree", tree, *parents, "-F", "-"], env=env, stdin=message,
+                                identity_hint=True).strip()
+                result = self._call(["update-ref", "-m", f"sspage: {subject}", ref, new, old or ""])
+                if result.returncode == 0:
+                    self.index_head.write_text(new + "\n")
+                    break
+                # HEAD moved (another commit) or its ref is locked: build again on the new HEAD.
+                if time.monotonic() > deadline:
+                    self._fail(["update-ref", ref], result.stderr)
+                time.sleep(0.02)
+        except BaseException:
+            for process in (listing, update):
+                if process.returncode is None:
+                    process.communicate()
+            if staging is not None:
+                self._unstage(staging, paths)
+            raise
+        staging.process.communicate()
+        if staging.process.returncode != 0:  # git's index was locked: try again, now
+            self._update_real_index(paths)
         return new
+
+    def _unstage(self, staging: Staging, paths: list[str]) -> None:
+        """The commit failed: give the real index its old entries for ``paths`` back."""
+        staging.process.communicate()
+        if staging.process.returncode != 0:
+            return  # it was never changed
+        kept = {record.split("\t", 1)[1] for record in staging.saved.split("\0") if "\t" in record}
+        gone = [path for path in paths if path not in kept]
+        try:
+            if staging.saved:
+                self._call(["update-index", "-z", "--index-info"], stdin=staging.saved)
+            if gone:
+                self._call(["update-index", "--force-remove", "--", *gone])
+        except StoreError:  # git vanished: the error being raised says more
+            pass
 
     def prepare(self) -> None:
         """A change is starting, under the site lock: ready the kept index while it is made.
@@ -429,6 +488,13 @@ class GitStore:
             raise StoreError("git is not installed (or not on PATH)",
                              hint="install git, or pass --no-commit to write without committing") \
                 from None
+
+    def _collect(self, process: subprocess.Popen[str], name: str) -> str:
+        """The output of a git started by :meth:`_spawn`; a :class:`StoreError` if it failed."""
+        out, err = process.communicate()
+        if process.returncode != 0:
+            self._fail([name], err)
+        return out
 
     def _call(self, args: list[str], *, env: dict[str, str] | None = None,
               stdin: str | None = None) -> subprocess.CompletedProcess[str]:

@@ -470,6 +470,36 @@ def test_no_git_identity_is_explained(tmp_path):
     assert git(repo, "log", "--format=%an|%s") == "Late User|P: create page\n"
 
 
+def test_a_failed_commit_gives_the_index_its_entries_back(gsite, repo, tmp_path):
+    """The real index takes the new file while the commit is built; if it fails, it gets the old one."""
+    gsite.create_page("P", items=["a"])
+    page = repo / "content/pages/p.yaml"
+    page.write_text(page.read_text() + "# staged by hand\n")
+    git(repo, "add", "content/pages/p.yaml")
+    page.write_text(page.read_text() + "# and more, not staged\n")
+    before = (git(repo, "ls-files", "--stage", "--", "content/pages/p.yaml"), git(repo, "diff", "--cached"))
+    head = git(repo, "rev-parse", "HEAD")
+    # No identity, and git may not guess one: commit-tree fails after the index was changed.
+    git(repo, "config", "--unset", "user.name")
+    git(repo, "config", "--unset", "user.email")
+    git(repo, "config", "user.useConfigOnly", "true")
+    (tmp_path / "empty").write_text("")
+    no_identity = {"GIT_CONFIG_GLOBAL": str(tmp_path / "empty"), "GIT_CONFIG_NOSYSTEM": "1",
+                   "EMAIL": "", "GIT_AUTHOR_NAME": "", "GIT_COMMITTER_NAME": ""}
+    failed = run_cli(repo, "item", "done", "p", "#1", **no_identity)
+    assert failed.returncode == 1
+    assert "Error: git does not know who you are" in failed.stderr
+    assert "the change is saved in content/pages/p.yaml but not committed" in failed.stderr
+    assert (git(repo, "ls-files", "--stage", "--", "content/pages/p.yaml"), git(repo, "diff", "--cached")) == before
+    created = run_cli(repo, "page", "create", "New", **no_identity)
+    assert created.returncode == 1
+    assert git(repo, "ls-files", "--", "content/pages/new.yaml") == ""  # a new file stays untracked
+    assert git(repo, "rev-parse", "HEAD") == head
+    check = subprocess.run(["git", "fsck", "--strict"], cwd=repo, capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr  # the trees of the failed commits dangle, that is all
+    assert {line.split()[1] for line in check.stdout.splitlines()} <= {"tree"}
+
+
 def test_a_commit_made_by_someone_else_meanwhile_is_kept(gsite, repo):
     gsite.create_page("P", items=["a"])
     gsite.update_item("p", "#1", state="active")  # the kept temporary index now matches HEAD
