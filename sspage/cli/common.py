@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -37,6 +38,7 @@ def get_site(ctx: click.Context, *, check_config: bool = True) -> Site:
                          author=root.obj.get("author"),
                          commit=False if root.obj.get("no_commit") else None,
                          on_change=note_not_committing)
+        gc.enable()  # off while the command started (sspage/__main__.py); builds and serve need it
         root.obj["site"] = site
         root.obj["commit_wanted"] = not root.obj.get("no_commit") and _config_commit(site)
         if site.git is not None and root.obj["commit_wanted"] and ctx.info_name != "commit":
