@@ -23,9 +23,11 @@ the path staged and its journal entry (below) in place.
 
 The temporary index (``.git/sspage-index-<site>``) is kept between commands
 with a note of the commit it matches, so the ``read-tree`` of a large
-repository is skipped while nothing else committed in between; when someone
-else did commit, :meth:`GitStore.prepare` starts that ``read-tree`` in the
-background as soon as a change takes the site lock. The temporary index is
+repository is skipped while nothing else committed in between. When someone
+else did commit, :meth:`GitStore.prepare` makes it HEAD's again in the
+background as soon as a change takes the site lock: a copy of git's own index
+if ``git diff-index --cached HEAD`` finds nothing staged in it (the usual case
+after a ``git commit``, and much quicker), else ``read-tree``. The temporary index is
 only used under the site lock, which waits for that background process before
 it is released. Only ``update-ref`` publishes the commit, so a process killed at any point
 leaves the repository valid. Before the page file is written, a small journal
@@ -128,7 +130,7 @@ class GitStore:
         for name in ("GIT_INDEX_FILE", "GIT_DIR", "GIT_WORK_TREE"):
             self._env.pop(name, None)
         self._index_env = {**self._env, "GIT_INDEX_FILE": str(self.index)}
-        # A `git read-tree` of HEAD into the kept index, started by prepare(): (commit, process).
+        # What prepare() started to make the kept index HEAD's: (commit, git process).
         self._reading: tuple[str, subprocess.Popen[str]] | None = None
 
     # -- paths and the journal -----------------------------------------------------------
@@ -312,10 +314,13 @@ class GitStore:
         """A change is starting, under the site lock: ready the kept index while it is made.
 
         When HEAD moved since sspage's last commit (someone else committed), the
-        kept index must be read again from HEAD's tree, which takes a while in a
-        large repository. This starts that ``git read-tree`` in the background,
-        so that it runs while the page is read, changed, validated and written.
-        :meth:`settle` waits for it; the site lock calls it before it is released.
+        kept index must become HEAD's again. After a plain ``git commit`` git's
+        own index is exactly HEAD's: a copy of it, checked by ``git diff-index
+        --cached`` (which its cache of trees makes quick), is much cheaper than
+        ``git read-tree`` of a large repository. That check, or the read-tree
+        when git's index has something staged, runs in the background while
+        the page is read, changed, validated and written. :meth:`settle` waits
+        for it; the site lock calls it before it is released.
         """
         if self._reading is not None:
             return
@@ -326,18 +331,29 @@ class GitStore:
         if ref is None or old is None or self._index_matches(old):
             return
         self.index_head.unlink(missing_ok=True)
-        if not Path(f"{self.index}.lock").exists():
+        if Path(f"{self.index}.lock").exists():
+            return  # a killed sspage's git still at work: commit() waits for it
+        try:
+            data = (self.git_dir / "index").read_bytes()
+        except OSError:
             self._reading = (old, self._spawn(["read-tree", old], env=self._index_env))
+            return
+        temp = self.index.with_name(f"{self.index.name}.{os.getpid()}.tmp")
+        temp.write_bytes(data)
+        os.replace(temp, self.index)
+        check = ["diff-index", "--cached", "--quiet", old, "--"]
+        self._reading = (old, self._spawn(check, env=self._index_env))
 
     def settle(self) -> None:
-        """Wait for the background ``read-tree`` (if any); on success the kept index is HEAD's."""
+        """Wait for :meth:`prepare`'s git; if all went well the kept index is now HEAD's."""
         if self._reading is None:
             return
         old, process = self._reading
         self._reading = None
         process.communicate()
-        if process.returncode == 0:  # else commit() reads the tree again, and reports a failure
+        if process.returncode == 0:
             self.index_head.write_text(old + "\n")
+        # Else (something staged in the copy, or a failure) commit() reads HEAD's tree itself.
 
     def _index_matches(self, commit: str) -> bool:
         try:

@@ -279,6 +279,7 @@ class Site:
             ("items", [doc.new_item(text, state, order, now) for text, state, order in specs]),
         ])
         with self.lock:
+            self._prepare_commit()
             chosen = check_slug(slug) if slug is not None else self._free_slug(slugify(title))
             path = self.page_path(chosen)
             if path.exists():
@@ -291,6 +292,7 @@ class Site:
 
     def delete_page(self, ref: str) -> Page:
         with self.lock:
+            self._prepare_commit()
             path = self.find_page(ref)
             page = self.read_page(path, complete=False)
             change = Change(path, f"{page.title}: delete page", {"Sspage-Page": str(page.public_code)})

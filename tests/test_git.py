@@ -512,6 +512,25 @@ def test_a_commit_made_by_someone_else_meanwhile_is_kept(gsite, repo):
     assert git(repo, "status", "--porcelain") == ""
 
 
+def test_someone_elses_commit_then_staged_work(gsite, repo):
+    """HEAD moved and git's index holds staged work: the commit still holds the page alone."""
+    gsite.create_page("P", items=["a"])
+    (repo / "README.md").write_text("committed by hand\n")
+    git(repo, "commit", "-q", "-am", "By hand")  # git's own index is HEAD's now...
+    (repo / "README.md").write_text("staged by hand\n")
+    git(repo, "add", "README.md")  # ...and now it is not
+    staged = git(repo, "diff", "--cached")
+    gsite.update_item("p", "#1", state="active")
+    assert changed_files(repo) == ["M\tcontent/pages/p.yaml"]
+    assert git(repo, "show", "HEAD:README.md") == "committed by hand\n"
+    assert git(repo, "diff", "--cached") == staged
+    git(repo, "commit", "-q", "-m", "Staged work")  # clean again: the quick way is taken
+    gsite.update_item("p", "#1", state="complete")
+    assert changed_files(repo) == ["M\tcontent/pages/p.yaml"]
+    assert git(repo, "status", "--porcelain") == ""
+    fsck(repo)
+
+
 def test_packed_refs_and_a_linked_worktree(gsite, repo, tmp_path):
     gsite.create_page("P", items=["a", "b"])
     git(repo, "pack-refs", "--all")
