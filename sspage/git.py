@@ -412,11 +412,17 @@ class GitStore:
         adds the files git does not track yet. Paths are relative to the top.
         """
         rel = self.rel(folder)
-        diff = self._run(["--literal-pathspecs", "diff", "--name-only", "-z", "--no-renames",
-                          "--no-ext-diff", commit, "--", rel])
-        others = self._run(["--literal-pathspecs", "ls-files", "-z", "--others",
-                            "--exclude-standard", "--", rel])
-        return sorted({name for name in (diff + others).split("\0") if name})
+        # Both look at every file of the folder: run them side by side.
+        others = self._spawn(["--literal-pathspecs", "ls-files", "-z", "--others",
+                              "--exclude-standard", "--", rel])
+        try:
+            diff = self._run(["--literal-pathspecs", "diff", "--name-only", "-z", "--no-renames",
+                              "--no-ext-diff", commit, "--", rel])
+        except BaseException:
+            others.communicate()
+            raise
+        untracked = self._collect(others, "ls-files")
+        return sorted({name for name in (diff + untracked).split("\0") if name})
 
     def files_at(self, commit: str, paths: Sequence[str]) -> dict[str, bytes | None]:
         """What ``paths`` held in ``commit`` (None: no such file), read by one ``git cat-file``."""
