@@ -490,7 +490,8 @@ def test_a_failed_commit_gives_the_index_its_entries_back(gsite, repo, tmp_path)
     assert failed.returncode == 1
     assert "Error: git does not know who you are" in failed.stderr
     assert "the change is saved in content/pages/p.yaml but not committed" in failed.stderr
-    assert (git(repo, "ls-files", "--stage", "--", "content/pages/p.yaml"), git(repo, "diff", "--cached")) == before
+    after = (git(repo, "ls-files", "--stage", "--", "content/pages/p.yaml"), git(repo, "diff", "--cached"))
+    assert after == before
     created = run_cli(repo, "page", "create", "New", **no_identity)
     assert created.returncode == 1
     assert git(repo, "ls-files", "--", "content/pages/new.yaml") == ""  # a new file stays untracked
