@@ -230,6 +230,22 @@ def test_only_files_that_changed_are_read(site, runner, repo):
     assert everything.stderr.startswith("content/pages/broken.yaml:2:1: YAML syntax error")
 
 
+def test_a_site_in_a_subfolder_of_the_repository(tmp_path, clock):
+    top = tmp_path / "top"
+    sspage.init_site(top / "status", title="Test", base_url="https://status.example.com")
+    git(top, "init", "-q", "-b", "main")
+    git(top, "config", "user.name", "Repo User")
+    git(top, "config", "user.email", "repo@example.com")
+    site = sspage.open_site(top / "status", now=clock, commit=False)
+    (site.pages_dir / "hand.yaml").write_text(BEFORE, "utf-8")
+    commit_all(top, "Start")
+    clock.advance(minutes=30)
+    (site.pages_dir / "hand.yaml").write_text(BEFORE.replace("state: pending", "state: active", 1))
+    assert sspage.fmt_site(site, since="HEAD").changed == [site.pages_dir / "hand.yaml"]
+    times = {item.id: sspage.model.format_utc(item.updated_utc) for item in site.page("hand").items}
+    assert times == {ID1: T0_TEXT, ID2: LATER, ID3: T0_TEXT}
+
+
 def test_named_pages_limit_it_further(site, runner, repo):
     hand(site).write_text(EDITED, "utf-8")
     (site.pages_dir / "other.yaml").write_text("title: Other\n")
