@@ -11,7 +11,9 @@ with plain git), then measures, alternating so all see the same machine:
   into its temporary index) and once right after its own (it need not);
 * the shell floor: ``edit the file; git add FILE; git commit -q -m x``, run
   as one ``bash -c`` command (sed stands in for the edit);
-* for reference, ``sspage --no-commit item set`` (the same edit, no git).
+* for reference, ``sspage --no-commit item set`` (the same edit, no git);
+* ``sspage fmt --since HEAD --check`` after hand edits of three pages, next to
+  ``git status`` (both look at every file; fmt reads only the three).
 
 Targets (issue 4): sspage at most 3x the floor, and under 0.15 s wall median.
 Run it from a regular install (``pip install .``), not an editable one.
@@ -45,6 +47,29 @@ def timed(command: list[str], cwd: Path, env: dict[str, str]) -> float:
     start = time.perf_counter()
     subprocess.run(command, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL)
     return time.perf_counter() - start
+
+
+def measure_fmt_since(root: Path, env: dict[str, str], runs: int) -> tuple[list[float], list[float]]:
+    """``fmt --since HEAD --check`` after hand edits of three pages, next to ``git status``.
+
+    Both must look at every file of the work tree; fmt then reads only the three.
+    """
+    pages = sorted((root / "content" / "pages").glob("project-*.yaml"))
+    state, text, added = pages[1], pages[2], pages[3]
+    state.write_text(state.read_text().replace("state: pending", "state: complete", 1)
+                     .replace("state: active", "state: complete", 1))
+    text.write_text(text.read_text().replace("    text: ", "    text: Edited by hand, ", 1))
+    added.write_text(added.read_text() + "  - text: Added by hand\n")
+    fmt_times, status_times = [], []
+    for _ in range(runs):
+        start = time.perf_counter()
+        done = subprocess.run([SSPAGE, "fmt", "--since", "HEAD", "--check"], cwd=root, env=env,
+                              capture_output=True, text=True)
+        fmt_times.append(time.perf_counter() - start)
+        if done.returncode != 1 or done.stdout.count("Would fill in") != 3:
+            sys.exit(f"fmt --since did not find the three edits: {done.stdout}{done.stderr}")
+        status_times.append(timed(["git", "status", "--porcelain"], root, env))
+    return fmt_times, status_times
 
 
 def main() -> None:
@@ -98,6 +123,7 @@ def main() -> None:
         commits = commit_count()
         status = subprocess.run(["git", "status", "--porcelain", "--", ".", f":!{plain.relative_to(root)}"],
                                 cwd=root, capture_output=True, text=True, check=True).stdout
+        fmt_times, status_times = measure_fmt_since(root, env, args.runs)
     floor_median = statistics.median(floor_times)
     if commits != expected:
         sys.exit(f"expected {expected} commits, found {commits}: some run did not commit")
@@ -116,6 +142,9 @@ def main() -> None:
     print(f"  for reference: sspage --no-commit item set     median {statistics.median(plain_times):.3f} s"
           f"   min {min(plain_times):.3f} s")
     print(f"targets: <= 3x the floor and < 0.150 s median: {'PASS' if ok else 'FAIL'}")
+    print(f"sspage fmt --since HEAD --check, 3 of {args.pages:,} pages hand-edited: median "
+          f"{statistics.median(fmt_times):.3f} s   min {min(fmt_times):.3f} s "
+          f"(git status --porcelain: median {statistics.median(status_times):.3f} s)")
     sys.exit(0 if ok else 1)
 
 

@@ -63,6 +63,7 @@ def mutate(site: Site, ref: str, change: Change, *, touch: bool = True) -> PageE
     from .store import Change as ChangeRecord
 
     with site.lock:
+        site._prepare_commit()
         path = site.find_page(ref)
         text, newline = site._read_for_edit(path)
         try:

@@ -9,12 +9,27 @@ has staged or modified elsewhere: it is built in a temporary index::
     GIT_INDEX_FILE=<tmp> git write-tree
     git commit-tree <tree> -p <HEAD> -F -                            # message on stdin
     git update-ref -m ... HEAD <new> <HEAD>                          # fails if HEAD moved
-    git update-index --add --remove -- <path>                        # the real index, that path only
+
+and, at the same time on the other core, the real index takes the new file
+for that path only, so that ``git status`` is clean afterwards::
+
+    git ls-files --stage -z -- <path>                                # its entry before
+    git update-index --add --remove -- <path>                        # the real index
+
+If the commit cannot be made (no identity, HEAD locked for too long), the
+entry recorded before is put back (``update-index --index-info``), so a
+failure leaves the real index as it was. A process killed in between leaves
+the path staged and its journal entry (below) in place.
 
 The temporary index (``.git/sspage-index-<site>``) is kept between commands
 with a note of the commit it matches, so the ``read-tree`` of a large
-repository is skipped while nothing else committed in between. It is only
-used under the site lock. Only ``update-ref`` publishes the commit, so a process killed at any point
+repository is skipped while nothing else committed in between. When someone
+else did commit, :meth:`GitStore.prepare` makes it HEAD's again in the
+background as soon as a change takes the site lock: a copy of git's own index
+if ``git diff-index --cached HEAD`` finds nothing staged in it (the usual case
+after a ``git commit``, and much quicker), else ``read-tree``. The temporary index is
+only used under the site lock, which waits for that background process before
+it is released. Only ``update-ref`` publishes the commit, so a process killed at any point
 leaves the repository valid. Before the page file is written, a small journal
 entry (``.git/sspage-pending/<path, %-escaped>``: the path, the author, the message) records the
 commit that is due; it is removed once the commit is published. A later
@@ -48,6 +63,13 @@ LOCK_TIMEOUT = float(os.environ.get("SSPAGE_GIT_LOCK_TIMEOUT", "10"))
 PAUSE_ENV = "SSPAGE_TEST_PAUSE_BEFORE_COMMIT"
 
 _AUTHOR_RE = re.compile(r"^\s*([^<>\n]+?)\s*<([^<>\s]+)>\s*$")
+
+
+class Staging(NamedTuple):
+    """The real index taking a commit's files: its entries before, and the ``update-index``."""
+
+    saved: str  # ``git ls-files --stage -z`` of the paths, before
+    process: subprocess.Popen[str]
 
 
 class Pending(NamedTuple):
@@ -107,6 +129,9 @@ class GitStore:
         self._env = {**os.environ, "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"}
         for name in ("GIT_INDEX_FILE", "GIT_DIR", "GIT_WORK_TREE"):
             self._env.pop(name, None)
+        self._index_env = {**self._env, "GIT_INDEX_FILE": str(self.index)}
+        # What prepare() started to make the kept index HEAD's: (commit, git process).
+        self._reading: tuple[str, subprocess.Popen[str]] | None = None
 
     # -- paths and the journal -----------------------------------------------------------
 
@@ -211,41 +236,130 @@ class GitStore:
     # -- committing ----------------------------------------------------------------------
 
     def commit(self, paths: list[str], message: str, author: str | None = None) -> str:
-        """Commit exactly ``paths`` as they are on disk (missing: deleted); the rest stays put."""
+        """Commit exactly ``paths`` as they are on disk (missing: deleted); the rest stays put.
+
+        The commit is built in the kept index while, on the other core, the real
+        index takes the new version of ``paths`` (so that ``git status`` is
+        clean afterwards). If the commit cannot be made, those entries of the
+        real index are put back as they were.
+        """
         env = self._env
         if author:
             name, email = parse_author(author)
             env = {**env, "GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email}
-        index_env = {**self._env, "GIT_INDEX_FILE": str(self.index)}
+        index_env = self._index_env
         subject = message.split("\n", 1)[0]
         deadline = time.monotonic() + LOCK_TIMEOUT
-        while True:
-            ref, old = self._branch()
-            try:
-                matches = self.index_head.read_text().strip() == old and self.index.exists()
-            except FileNotFoundError:
-                matches = False
-            # From here the kept index differs from every commit until the new one is published.
-            self.index_head.unlink(missing_ok=True)
-            if old is None:
-                self.index.unlink(missing_ok=True)
-            elif not matches:
-                self._run(["read-tree", old], env=index_env)
-            self._run(["update-index", "--add", "--remove", "--", *paths], env=index_env)
-            tree = self._run(["write-tree"], env=index_env).strip()
-            parents = ["-p", old] if old is not None else []
-            new = self._run(["commit-tree", tree, *parents, "-F", "-"], env=env, stdin=message,
-                            identity_hint=True).strip()
-            result = self._call(["update-ref", "-m", f"sspage: {subject}", ref, new, old or ""])
-            if result.returncode == 0:
-                self.index_head.write_text(new + "\n")
-                break
-            # HEAD moved (another commit) or its ref is locked: build again on the new HEAD.
-            if time.monotonic() > deadline:
-                self._fail(["update-ref", ref], result.stderr)
-            time.sleep(0.02)
-        self._update_real_index(paths)
+        listing = self._spawn(["--literal-pathspecs", "ls-files", "--stage", "-z", "--", *paths])
+        update = listing
+        staging: Staging | None = None
+        try:
+            while True:
+                ref, old = self._branch()
+                self.settle()
+                matches = old is not None and self._index_matches(old)
+                # From here the kept index differs from every commit until the new one is published.
+                self.index_head.unlink(missing_ok=True)
+                if old is None:
+                    self.index.unlink(missing_ok=True)
+                elif not matches:
+                    self._wait_for(Path(f"{self.index}.lock"))  # a killed sspage's git may still run
+                    self._run(["read-tree", old], env=index_env)
+                update = self._spawn(["update-index", "--add", "--remove", "--", *paths], env=index_env)
+                if staging is None:
+                    saved = self._collect(listing, "ls-files")
+                    staging = Staging(saved, self._spawn(["update-index", "--add", "--remove", "--",
+                                                          *paths]))
+                self._collect(update, "update-index")
+                tree = self._run(["write-tree"], env=index_env).strip()
+                parents = ["-p", old] if old is not None else []
+                new = self._run(["commit-tree", tree, *parents, "-F", "-"], env=env, stdin=message,
+                                identity_hint=True).strip()
+                result = self._call(["update-ref", "-m", f"sspage: {subject}", ref, new, old or ""])
+                if result.returncode == 0:
+                    self.index_head.write_text(new + "\n")
+                    break
+                # HEAD moved (another commit) or its ref is locked: build again on the new HEAD.
+                if time.monotonic() > deadline:
+                    self._fail(["update-ref", ref], result.stderr)
+                time.sleep(0.02)
+        except BaseException:
+            for process in (listing, update):
+                if process.returncode is None:
+                    process.communicate()
+            if staging is not None:
+                self._unstage(staging, paths)
+            raise
+        staging.process.communicate()
+        if staging.process.returncode != 0:  # git's index was locked: try again, now
+            self._update_real_index(paths)
         return new
+
+    def _unstage(self, staging: Staging, paths: list[str]) -> None:
+        """The commit failed: give the real index its old entries for ``paths`` back."""
+        staging.process.communicate()
+        if staging.process.returncode != 0:
+            return  # it was never changed
+        kept = {record.split("\t", 1)[1] for record in staging.saved.split("\0") if "\t" in record}
+        gone = [path for path in paths if path not in kept]
+        try:
+            if staging.saved:
+                self._call(["update-index", "-z", "--index-info"], stdin=staging.saved)
+            if gone:
+                self._call(["update-index", "--force-remove", "--", *gone])
+        except StoreError:  # git vanished: the error being raised says more
+            pass
+
+    def prepare(self) -> None:
+        """A change is starting, under the site lock: ready the kept index while it is made.
+
+        When HEAD moved since sspage's last commit (someone else committed), the
+        kept index must become HEAD's again. After a plain ``git commit`` git's
+        own index is exactly HEAD's: a copy of it, checked by ``git diff-index
+        --cached`` (which its cache of trees makes quick), is much cheaper than
+        ``git read-tree`` of a large repository. That check, or the read-tree
+        when git's index has something staged, runs in the background while
+        the page is read, changed, validated and written. :meth:`settle` waits
+        for it; the site lock calls it before it is released.
+        """
+        if self._reading is not None:
+            return
+        try:
+            ref, old = self._head()
+        except (OSError, StoreError):
+            return  # begin() reports it
+        if ref is None or old is None or self._index_matches(old):
+            return
+        self.index_head.unlink(missing_ok=True)
+        if Path(f"{self.index}.lock").exists():
+            return  # a killed sspage's git still at work: commit() waits for it
+        try:
+            data = (self.git_dir / "index").read_bytes()
+        except OSError:
+            self._reading = (old, self._spawn(["read-tree", old], env=self._index_env))
+            return
+        temp = self.index.with_name(f"{self.index.name}.{os.getpid()}.tmp")
+        temp.write_bytes(data)
+        os.replace(temp, self.index)
+        check = ["diff-index", "--cached", "--quiet", old, "--"]
+        self._reading = (old, self._spawn(check, env=self._index_env))
+
+    def settle(self) -> None:
+        """Wait for :meth:`prepare`'s git; if all went well the kept index is now HEAD's."""
+        if self._reading is None:
+            return
+        old, process = self._reading
+        self._reading = None
+        process.communicate()
+        if process.returncode == 0:
+            self.index_head.write_text(old + "\n")
+        # Else (something staged in the copy, or a failure) commit() reads HEAD's tree itself.
+
+    def _index_matches(self, commit: str) -> bool:
+        try:
+            return self.index_head.read_text().strip() == commit and self.index.exists()
+        except FileNotFoundError:
+            return False
 
     def _update_real_index(self, paths: list[str]) -> None:
         """Make the real index agree with the new HEAD for ``paths``, so ``git status`` is clean."""
@@ -276,6 +390,68 @@ class GitStore:
                     "sspage never deletes it")
             time.sleep(delay)
             delay = min(delay * 2, 0.1)
+
+    # -- comparing with a revision (``sspage fmt --since``) --------------------------------
+
+    def resolve(self, rev: str) -> str:
+        """The commit ``rev`` names; a :class:`StoreError` if it names none."""
+        found = "" if rev.startswith("-") else self._call(
+            ["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"]).stdout.strip()
+        if not found:
+            raise StoreError(f"unknown revision {rev!r}: not a commit, branch or tag of this "
+                             "repository",
+                             hint="for example HEAD~1 or origin/main; a shallow clone may need "
+                             "`git fetch` first")
+        return found
+
+    def changed_since(self, commit: str, folder: Path) -> list[str]:
+        """Files under ``folder`` whose work-tree copy differs from ``commit``'s, or is untracked.
+
+        Two listings, not one process per file: ``git diff`` compares the
+        commit with the work tree (staged or not), and ``ls-files --others``
+        adds the files git does not track yet. Paths are relative to the top.
+        """
+        rel = self.rel(folder)
+        # Both look at every file of the folder: run them side by side.
+        others = self._spawn(["--literal-pathspecs", "ls-files", "-z", "--others",
+                              "--exclude-standard", "--", rel])
+        try:
+            diff = self._run(["--literal-pathspecs", "diff", "--name-only", "-z", "--no-renames",
+                              "--no-ext-diff", commit, "--", rel])
+        except BaseException:
+            others.communicate()
+            raise
+        untracked = self._collect(others, "ls-files")
+        return sorted({name for name in (diff + untracked).split("\0") if name})
+
+    def files_at(self, commit: str, paths: Sequence[str]) -> dict[str, bytes | None]:
+        """What ``paths`` held in ``commit`` (None: no such file), read by one ``git cat-file``."""
+        import subprocess
+
+        asked = [p for p in paths if "\n" not in p]  # --batch reads one name a line
+        if not asked:
+            return {}
+        request = "".join(f"{commit}:{p}\n" for p in asked).encode()
+        try:
+            result = subprocess.run(["git", "cat-file", "--batch"], cwd=self.top, env=self._env,
+                                    input=request, capture_output=True)
+        except FileNotFoundError:
+            raise StoreError("git is not installed (or not on PATH)", hint="install git") from None
+        if result.returncode != 0:
+            self._fail(["cat-file"], result.stderr.decode("utf-8", "replace"))
+        out, position = result.stdout, 0
+        found: dict[str, bytes | None] = {}
+        for path in asked:
+            end = out.index(b"\n", position)
+            line = out[position:end]
+            position = end + 1
+            if line.endswith((b" missing", b" ambiguous")):  # no such file at that commit
+                found[path] = None
+                continue
+            _, kind, size = line.split(b" ")  # "<id> <type> <size>", then the content
+            found[path] = out[position:position + int(size)] if kind == b"blob" else None
+            position += int(size) + 1
+        return found
 
     # -- HEAD ----------------------------------------------------------------------------
 
@@ -332,6 +508,26 @@ class GitStore:
         return ref, head or None
 
     # -- running git ---------------------------------------------------------------------
+
+    def _spawn(self, args: list[str], *, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+        """Start git without waiting for it."""
+        import subprocess
+
+        try:
+            return subprocess.Popen(["git", *args], cwd=self.top, env=env or self._env, text=True,
+                                    encoding="utf-8", stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        except FileNotFoundError:
+            raise StoreError("git is not installed (or not on PATH)",
+                             hint="install git, or pass --no-commit to write without committing") \
+                from None
+
+    def _collect(self, process: subprocess.Popen[str], name: str) -> str:
+        """The output of a git started by :meth:`_spawn`; a :class:`StoreError` if it failed."""
+        out, err = process.communicate()
+        if process.returncode != 0:
+            self._fail([name], err)
+        return out
 
     def _call(self, args: list[str], *, env: dict[str, str] | None = None,
               stdin: str | None = None) -> subprocess.CompletedProcess[str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -55,6 +56,7 @@ class SiteLock:
         self.timeout = timeout
         self._fd: int | None = None
         self._depth = 0
+        self._on_release: list[Callable[[], None]] = []
 
     def __enter__(self) -> SiteLock:
         if self._depth == 0:
@@ -66,9 +68,18 @@ class SiteLock:
                  trace: TracebackType | None) -> None:
         self._depth -= 1
         if self._depth == 0 and self._fd is not None:
-            _unlock(self._fd)
+            try:
+                while self._on_release:
+                    self._on_release.pop()()
+            finally:
+                _unlock(self._fd)
             os.close(self._fd)
             self._fd = None
+
+    def on_release(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` (once) just before the lock is next released: work it guards must end."""
+        if callback not in self._on_release:
+            self._on_release.append(callback)
 
     def _acquire(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

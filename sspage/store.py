@@ -279,6 +279,7 @@ class Site:
             ("items", [doc.new_item(text, state, order, now) for text, state, order in specs]),
         ])
         with self.lock:
+            self._prepare_commit()
             chosen = check_slug(slug) if slug is not None else self._free_slug(slugify(title))
             path = self.page_path(chosen)
             if path.exists():
@@ -291,6 +292,7 @@ class Site:
 
     def delete_page(self, ref: str) -> Page:
         with self.lock:
+            self._prepare_commit()
             path = self.find_page(ref)
             page = self.read_page(path, complete=False)
             change = Change(path, f"{page.title}: delete page", {"Sspage-Page": str(page.public_code)})
@@ -493,6 +495,13 @@ class Site:
         if record is not None:
             self._changed(record)
         return page
+
+    def _prepare_commit(self) -> None:
+        """Called under the lock as a change starts: git may get ready while it is made."""
+        if self.commits:
+            assert self.git is not None
+            self.git.prepare()
+            self.lock.on_release(self.git.settle)
 
     def _changing(self, change: Change) -> None:
         """Called under the lock just before ``change.path`` is written: journal the commit."""

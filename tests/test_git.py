@@ -216,14 +216,18 @@ def test_detached_head_is_refused_before_writing(gsite, repo):
     assert result.returncode == 0, result.stderr
 
 
-def test_fmt_commits_the_files_it_fills_in(gsite, repo):
+def test_fmt_never_commits(gsite, repo):
+    """fmt completes a hand edit: its changes go in the commit of that edit (or a hook's)."""
     (repo / "content/pages/hand.yaml").write_text("title: Hand made\nitems:\n  - text: One\n")
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "Hand edit")
+    before = commit_count(repo)
     result = run_cli(repo, "fmt")
-    assert result.returncode == 0, result.stderr
-    assert log(repo)[0].split(" | ")[2].startswith("Hand made: fill in ids and timestamps\n\nSspage-Page: ")
-    assert git(repo, "status", "--porcelain") == ""
+    assert (result.returncode, result.stdout, result.stderr) == (
+        0, "Filled in content/pages/hand.yaml\n", "")
+    assert commit_count(repo) == before
+    assert git(repo, "status", "--porcelain") == " M content/pages/hand.yaml\n"
+    assert not (repo / ".git" / "sspage-pending").exists() or not os.listdir(repo / ".git" / "sspage-pending")
 
 
 # -- turning it off, and outside git -----------------------------------------------------------
@@ -466,6 +470,37 @@ def test_no_git_identity_is_explained(tmp_path):
     assert git(repo, "log", "--format=%an|%s") == "Late User|P: create page\n"
 
 
+def test_a_failed_commit_gives_the_index_its_entries_back(gsite, repo, tmp_path):
+    """The real index takes the new file while the commit is built; if it fails, it gets the old one."""
+    gsite.create_page("P", items=["a"])
+    page = repo / "content/pages/p.yaml"
+    page.write_text(page.read_text() + "# staged by hand\n")
+    git(repo, "add", "content/pages/p.yaml")
+    page.write_text(page.read_text() + "# and more, not staged\n")
+    before = (git(repo, "ls-files", "--stage", "--", "content/pages/p.yaml"), git(repo, "diff", "--cached"))
+    head = git(repo, "rev-parse", "HEAD")
+    # No identity, and git may not guess one: commit-tree fails after the index was changed.
+    git(repo, "config", "--unset", "user.name")
+    git(repo, "config", "--unset", "user.email")
+    git(repo, "config", "user.useConfigOnly", "true")
+    (tmp_path / "empty").write_text("")
+    no_identity = {"GIT_CONFIG_GLOBAL": str(tmp_path / "empty"), "GIT_CONFIG_NOSYSTEM": "1",
+                   "EMAIL": "", "GIT_AUTHOR_NAME": "", "GIT_COMMITTER_NAME": ""}
+    failed = run_cli(repo, "item", "done", "p", "#1", **no_identity)
+    assert failed.returncode == 1
+    assert "Error: git does not know who you are" in failed.stderr
+    assert "the change is saved in content/pages/p.yaml but not committed" in failed.stderr
+    after = (git(repo, "ls-files", "--stage", "--", "content/pages/p.yaml"), git(repo, "diff", "--cached"))
+    assert after == before
+    created = run_cli(repo, "page", "create", "New", **no_identity)
+    assert created.returncode == 1
+    assert git(repo, "ls-files", "--", "content/pages/new.yaml") == ""  # a new file stays untracked
+    assert git(repo, "rev-parse", "HEAD") == head
+    check = subprocess.run(["git", "fsck", "--strict"], cwd=repo, capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr  # the trees of the failed commits dangle, that is all
+    assert {line.split()[1] for line in check.stdout.splitlines()} <= {"tree"}
+
+
 def test_a_commit_made_by_someone_else_meanwhile_is_kept(gsite, repo):
     gsite.create_page("P", items=["a"])
     gsite.update_item("p", "#1", state="active")  # the kept temporary index now matches HEAD
@@ -476,6 +511,25 @@ def test_a_commit_made_by_someone_else_meanwhile_is_kept(gsite, repo):
         'P: "a" Active → Complete', "By hand", 'P: "a" Pending → Active']
     assert git(repo, "show", "HEAD:README.md") == "changed by hand\n"
     assert git(repo, "status", "--porcelain") == ""
+
+
+def test_someone_elses_commit_then_staged_work(gsite, repo):
+    """HEAD moved and git's index holds staged work: the commit still holds the page alone."""
+    gsite.create_page("P", items=["a"])
+    (repo / "README.md").write_text("committed by hand\n")
+    git(repo, "commit", "-q", "-am", "By hand")  # git's own index is HEAD's now...
+    (repo / "README.md").write_text("staged by hand\n")
+    git(repo, "add", "README.md")  # ...and now it is not
+    staged = git(repo, "diff", "--cached")
+    gsite.update_item("p", "#1", state="active")
+    assert changed_files(repo) == ["M\tcontent/pages/p.yaml"]
+    assert git(repo, "show", "HEAD:README.md") == "committed by hand\n"
+    assert git(repo, "diff", "--cached") == staged
+    git(repo, "commit", "-q", "-m", "Staged work")  # clean again: the quick way is taken
+    gsite.update_item("p", "#1", state="complete")
+    assert changed_files(repo) == ["M\tcontent/pages/p.yaml"]
+    assert git(repo, "status", "--porcelain") == ""
+    fsck(repo)
 
 
 def test_packed_refs_and_a_linked_worktree(gsite, repo, tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -37,6 +38,12 @@ def get_site(ctx: click.Context, *, check_config: bool = True) -> Site:
                          author=root.obj.get("author"),
                          commit=False if root.obj.get("no_commit") else None,
                          on_change=note_not_committing)
+        if not gc.isenabled():
+            # The collector was off while the command started (sspage/__main__.py). What was
+            # made so far (modules, classes) lives as long as the process: freeze it, so that the
+            # collector does not walk it all once it is back on; builds and serve need it on.
+            gc.freeze()
+            gc.enable()
         root.obj["site"] = site
         root.obj["commit_wanted"] = not root.obj.get("no_commit") and _config_commit(site)
         if site.git is not None and root.obj["commit_wanted"] and ctx.info_name != "commit":

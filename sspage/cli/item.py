@@ -125,9 +125,10 @@ def remove(site: Site, page_ref: str, item_ref: str) -> None:
 
 def _print(result: Item, as_json: bool, verb: str) -> None:
     from ..model import State
-    from ..shapes import item_response
 
     if as_json:
+        from ..shapes import item_response
+
         echo_json(item_response(result))
     else:
         label = State.parse(result.state).label

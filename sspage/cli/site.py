@@ -111,22 +111,31 @@ def check(site: Site, output: str, jobs: int | None) -> None:
 @click.argument("pages", nargs=-1, metavar="[PAGE]...", shell_complete=complete_page)
 @click.option("--check", "dry_run", is_flag=True,
               help="Change nothing; exit 1 if some file would change.")
+@click.option("--since", metavar="REV",
+              help="Only files that differ from git revision REV, and stamp updatedUtc on "
+              "what changed since.")
 @pass_site
-def fmt(site: Site, pages: tuple[str, ...], dry_run: bool) -> None:
+def fmt(site: Site, pages: tuple[str, ...], dry_run: bool, since: str | None) -> None:
     """Fill in what hand edits left out: ids, timestamps, sortOrders, publicCodes.
 
-    Comments and formatting are kept, and running it again changes nothing.
+    With --since REV, only the page files that differ from git revision REV
+    (committed, staged, unstaged or untracked) are looked at, and items whose
+    text or state changed since REV, and their pages, get a new updatedUtc
+    unless it was already changed. Comments and formatting are kept, running
+    it again changes nothing, and nothing is committed: commit the result
+    with your edits.
 
     Example:
 
     \b
       sspage fmt
       sspage fmt kitchen-renovation --check
+      sspage fmt --since origin/main
     """
     from ..fmt import fmt_site
 
     paths = [site.find_page(ref) for ref in pages] if pages else None
-    result = fmt_site(site, paths, dry_run=dry_run)
+    result = fmt_site(site, paths, dry_run=dry_run, since=since)
     for problem in result.problems:
         click.echo(str(problem), err=True)
     verb = "Would fill in" if dry_run else "Filled in"
