@@ -394,7 +394,13 @@ class GitStore:
     # -- comparing with a revision (``sspage fmt --since``) --------------------------------
 
     def resolve(self, rev: str) -> str:
-        """The commit ``rev`` names; a :class:`StoreError` if it names none."""
+        """The commit ``rev`` names; a :class:`StoreError` if it names none.
+
+        ``HEAD`` before the first commit names the empty tree: against it, every
+        file is new (a pre-commit hook runs ``fmt --since HEAD`` on the first commit too).
+        """
+        if rev == "HEAD" and self._head()[1] is None:
+            return self._run(["hash-object", "-t", "tree", "--stdin"], stdin="").strip()
         found = "" if rev.startswith("-") else self._call(
             ["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"]).stdout.strip()
         if not found:

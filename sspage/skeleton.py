@@ -99,7 +99,7 @@ def pre_commit_config(rev: str, site: str) -> str:
     check_args = fmt_args = ""
     if site != ".":
         check_args = f"        args: [--site, {to_json(site)}, check]\n"
-        fmt_args = f"        args: [--site, {to_json(site)}, --no-commit, fmt]\n"
+        fmt_args = f"        args: [--site, {to_json(site)}, fmt, --since, HEAD]\n"
     return PRE_COMMIT_CONFIG % {"repository_url": REPOSITORY_URL, "rev": to_json(rev),
                                 "check_args": check_args, "fmt_args": fmt_args}
 

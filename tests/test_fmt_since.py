@@ -201,6 +201,16 @@ def test_files_new_since_rev_are_new_throughout(site, runner, repo):
     assert "title: Typed in   # by hand\n" in (site.pages_dir / "typed.yaml").read_text()
 
 
+def test_head_before_the_first_commit_makes_every_file_new(site, runner, clock):
+    """A pre-commit hook runs `fmt --since HEAD` on a repository's first commit too."""
+    git(site.root, "init", "-q", "-b", "main")
+    (site.pages_dir / "typed.yaml").write_text("title: Typed in   # by hand\nitems:\n  - text: one\n")
+    result = runner("fmt", "--since", "HEAD")
+    assert (result.exit_code, result.stdout) == (0, "Filled in content/pages/typed.yaml\n")
+    assert GUID_RE.fullmatch(str(site.page("typed").items[0].id))
+    assert runner("fmt", "--since", "HEAD", "--check").exit_code == 0
+
+
 @pytest.mark.parametrize("how", ["git mv", "mv"])
 def test_a_renamed_file_is_compared_with_its_old_self(site, runner, repo, how):
     if how == "git mv":

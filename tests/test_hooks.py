@@ -45,7 +45,7 @@ def test_manifest_and_scaffold_config_are_valid(tmp_path, git_identity):
     assert [h["id"] for h in hooks] == ["sspage-check", "sspage-fmt"]
     assert all(h["language"] == "python" and h["pass_filenames"] is False for h in hooks)
     # A hook must never commit: pre-commit runs it in the middle of the user's own commit.
-    assert hooks[1]["args"] == ["--no-commit", "fmt"]
+    assert hooks[1]["args"] == ["fmt", "--since", "HEAD"]
     repos = yaml.safe_load((tmp_path / ".pre-commit-config.yaml").read_text("utf-8"))["repos"]
     assert repos == [{"repo": skeleton.REPOSITORY_URL, "rev": f"v{sspage.__version__}",
                       "hooks": [{"id": "sspage-check"}, {"id": "sspage-fmt"}]}]

@@ -222,7 +222,7 @@ def test_init_in_a_subfolder_of_a_repository(tmp_path, git_identity):
     assert deploy[True]["push"]["branches"] == ["develop"]
     hooks = yaml.safe_load((repo / ".pre-commit-config.yaml").read_text("utf-8"))["repos"][0]["hooks"]
     assert hooks == [{"id": "sspage-check", "args": ["--site", "status", "check"]},
-                     {"id": "sspage-fmt", "args": ["--site", "status", "--no-commit", "fmt"]}]
+                     {"id": "sspage-fmt", "args": ["--site", "status", "fmt", "--since", "HEAD"]}]
 
 
 def test_init_deploys_the_remote_default_branch(tmp_path, git_identity):
