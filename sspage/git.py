@@ -108,6 +108,11 @@ class GitStore:
         for name in ("GIT_INDEX_FILE", "GIT_DIR", "GIT_WORK_TREE"):
             self._env.pop(name, None)
 
+    @property
+    def env(self) -> dict[str, str]:
+        """The environment git runs in: C locale, no prompts, no inherited GIT_DIR or index."""
+        return self._env
+
     # -- paths and the journal -----------------------------------------------------------
 
     def rel(self, path: Path) -> str:
@@ -288,6 +293,10 @@ class GitStore:
                 hint="switch to a branch (git switch BRANCH, or git switch -c NEW), "
                 "or pass --no-commit")
         return ref, commit
+
+    def head_commit(self) -> str | None:
+        """HEAD's commit id, None before the first commit; read from files where it can be."""
+        return self._head()[1]
 
     def _head(self) -> tuple[str | None, str | None]:
         """(symbolic ref or None if detached, commit id or None if unborn), read from files."""

@@ -15,6 +15,7 @@ from ..errors import SspageError
 from .build import build
 from .common import EXAMPLE_EPILOG
 from .item import item
+from .log import log
 from .page import page
 from .serve import serve
 from .site import check, commit, completion, fmt, init, schema
@@ -53,7 +54,7 @@ def cli(ctx: click.Context, site_dir: str | None, author: str | None, no_commit:
     ctx.obj = {"site_dir": site_dir, "author": author or None, "no_commit": no_commit}
 
 
-for command in (init, check, fmt, commit, schema, completion, page, item, build, serve):
+for command in (init, check, fmt, commit, schema, completion, page, item, log, build, serve):
     cli.add_command(command)
 
 
