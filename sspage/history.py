@@ -125,22 +125,25 @@ def site_log(site: Site, page: str | None = None, item: str | None = None,
     git = repository(site)
     head = git.head_commit()
     pages_rel = git.rel(site.pages_dir)
-    current: Page | None = None
+    path: Path | None = None
     if page is None:
         # Only files directly in the pages folder are pages; :(glob)'s * stops at a slash.
         specs = [f":(glob){_glob_escape(pages_rel)}/*.yaml"]
     else:
-        current, path = _find_page(site, page)
+        path, exists = _find_page(site, page)
         specs = [git.rel(path)]
-    if head is None:
-        if page is not None and current is None:
+        if head is None and not exists:
             site.find_page(page)  # raises the usual "no page" error
+    if head is None:
         return []
     wanted = limit if item is None else None
     runner = LogRunner(git, [head], specs, limit=wanted, literal=page is not None)
-    target = _target_item(current, item) if item is not None else None  # while git runs
+    target = None
+    if item is not None and path is not None:  # read the page while git walks the history
+        current = site.read_page(path, complete=False) if exists else None
+        target = _target_item(current, item)
     commits = runner.commits()
-    if page is not None and current is None and not commits:
+    if page is not None and not exists and not commits:
         site.find_page(page)  # no such page now, nor ever: the usual "no page" error
     entries: list[LogEntry] = []
     if target is None:
@@ -432,17 +435,16 @@ def _entry(commit: Commit, pages_rel: str) -> LogEntry:
                     item_id=(commit.trailers.get(ITEM_TRAILER) or "").lower() or None, changes=[])
 
 
-def _find_page(site: Site, ref: str) -> tuple[Page | None, Path]:
-    """The page (None if it was deleted: a slug still names its file's history) and its path."""
+def _find_page(site: Site, ref: str) -> tuple[Path, bool]:
+    """The page's file, and whether it exists (a deleted page's slug still names its history)."""
     from .refs import is_slug
 
     try:
-        path = site.find_page(ref)
+        return site.find_page(ref), True
     except NotFoundError:
         if not is_slug(ref):
             raise
-        return None, site.pages_dir / f"{ref}.yaml"
-    return site.read_page(path, complete=False), path
+        return site.pages_dir / f"{ref}.yaml", False
 
 
 def _target_item(page: Page | None, ref: str) -> tuple[str, str]:
