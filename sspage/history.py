@@ -126,6 +126,7 @@ def site_log(site: Site, page: str | None = None, item: str | None = None,
     head = git.head_commit()
     pages_rel = git.rel(site.pages_dir)
     path: Path | None = None
+    exists = False
     if page is None:
         # Only files directly in the pages folder are pages; :(glob)'s * stops at a slash.
         specs = [f":(glob){_glob_escape(pages_rel)}/*.yaml"]
@@ -140,8 +141,12 @@ def site_log(site: Site, page: str | None = None, item: str | None = None,
     runner = LogRunner(git, [head], specs, limit=wanted, literal=page is not None)
     target = None
     if item is not None and path is not None:  # read the page while git walks the history
-        current = site.read_page(path, complete=False) if exists else None
-        target = _target_item(current, item)
+        try:
+            current = site.read_page(path, complete=False) if exists else None
+            target = _target_item(current, item)
+        except BaseException:
+            runner.cancel()
+            raise
     commits = runner.commits()
     if page is not None and not exists and not commits:
         site.find_page(page)  # no such page now, nor ever: the usual "no page" error
@@ -153,7 +158,8 @@ def site_log(site: Site, page: str | None = None, item: str | None = None,
             return site_log(site, page, item, limit * 2)[:limit]
         return entries[:limit] if limit is not None else entries
     target_id, target_text = target
-    undecided = [c for c in commits if ITEM_TRAILER not in c.trailers]
+    shallow = shallow_commits(git)  # their parents are missing: git shows them adding every item
+    undecided = [c for c in commits if ITEM_TRAILER not in c.trailers and c.id not in shallow]
     items = read_items(git, [blob for c in undecided for f in c.files
                              for blob in (*f.parents, f.blob)])
     for commit in commits:
@@ -161,6 +167,8 @@ def site_log(site: Site, page: str | None = None, item: str | None = None,
         if ITEM_TRAILER in commit.trailers:
             if commit.trailers[ITEM_TRAILER].lower() != target_id:
                 continue
+        elif commit.id in shallow:
+            continue
         else:
             entry.changes = [change for f in commit.files
                              for change in combined_changes([items.get(p, None) for p in f.parents],
@@ -230,7 +238,9 @@ class LogRunner:
 
     def __init__(self, git: GitStore, revisions: Sequence[str], paths: Sequence[str], *,
                  limit: int | None = None, literal: bool = True, reverse: bool = False) -> None:
-        args = ["git", "-c", "log.showSignature=false", "-c", "log.mailmap=true"]
+        # A user's log.follow would make a one-path log follow renames, and showSignature adds
+        # gpg output to the records.
+        args = ["git", "-c", "log.showSignature=false", "-c", "log.mailmap=true", "-c", "log.follow=false"]
         if literal:
             args.append("--literal-pathspecs")  # a path is a path, not a pattern
         args += ["log", "--no-color", "--no-renames", "--encoding=UTF-8", "-z", "--raw",
@@ -246,6 +256,11 @@ class LogRunner:
         except FileNotFoundError:
             raise StoreError("git is not installed (or not on PATH)",
                              hint="install git to read the site's history") from None
+
+    def cancel(self) -> None:
+        """Stop git (the caller failed before it needed the answer)."""
+        self.process.kill()
+        self.process.communicate()
 
     def commits(self) -> list[Commit]:
         out, err = self.process.communicate()

@@ -216,6 +216,19 @@ def test_log_in_a_shallow_clone_says_older_changes_are_missing(repo: Repo, tmp_p
         "Loft: create page", "Materials are on their way"]
     assert result.stderr == ("Note: this is a shallow clone, so older changes are missing "
                              "(git fetch --unshallow fetches them)\n")
+    deeper = tmp_path / "deeper"  # starts at "item done", whose parent it lacks
+    git(tmp_path, "clone", "-q", "--depth", "3", f"file://{repo.top}", str(deeper))
+    item = CliRunner().invoke(cli, ["--site", str(deeper), "log", "kitchen-renovation", "--item",
+                                    "Survey booked"], prog_name="sspage")
+    assert [line.split("  ")[-1] for line in item.stdout.splitlines()] == [
+        'Kitchen renovation: "Survey booked" Active → Complete']  # by its trailer
+    item = CliRunner().invoke(cli, ["--site", str(deeper), "log", "kitchen-renovation", "--item",
+                                    "Materials ordered"], prog_name="sspage")
+    assert [line.split("  ")[-1] for line in item.stdout.splitlines()] == [
+        'Materials are on their way ("Materials ordered" Pending → Active)']
+    item = CliRunner().invoke(cli, ["--site", str(deeper), "log", "kitchen-renovation", "--item",
+                                    "Work scheduled"], prog_name="sspage")
+    assert (item.exit_code, item.stdout) == (0, "")  # not "added" by the clone's first commit
 
 
 def test_log_before_the_first_commit(tmp_path: Path) -> None:
@@ -288,3 +301,11 @@ def test_changed_path_filters_are_found_in_the_commit_graph(repo: Repo) -> None:
     assert has_changed_path_filters(store)
     assert repo.ok("log").stdout == first
 
+
+
+def test_log_ignores_the_users_log_settings(repo: Repo) -> None:
+    expected = repo.ok("log", "kitchen-renovation").stdout
+    for key, value in (("log.follow", "true"), ("log.showSignature", "true"), ("color.ui", "always"),
+                       ("log.decorate", "full"), ("i18n.logOutputEncoding", "ISO-8859-1")):
+        git(repo.top, "config", key, value)
+    assert repo.ok("log", "kitchen-renovation").stdout == expected
