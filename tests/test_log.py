@@ -13,6 +13,7 @@ from helpers import BASE_URL, assert_cli_error
 
 import sspage
 import sspage.git
+import sspage.history
 from sspage.cli import cli
 from sspage.history import LogEntry, has_changed_path_filters, site_log
 
@@ -309,3 +310,15 @@ def test_log_ignores_the_users_log_settings(repo: Repo) -> None:
                        ("log.decorate", "full"), ("i18n.logOutputEncoding", "ISO-8859-1")):
         git(repo.top, "config", key, value)
     assert repo.ok("log", "kitchen-renovation").stdout == expected
+
+
+def test_a_slow_log_suggests_the_commit_graph_until_there_is_one(repo: Repo,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sspage.history, "SLOW_LOG_SECONDS", 0.0)  # every log is "slow"
+    result = repo.ok("log", "loft")
+    assert result.stderr.startswith("Hint: that took ")
+    assert result.stderr.endswith(" s; `git commit-graph write --reachable --changed-paths`, run once, "
+                                  "lets git skip the commits that did not touch a page (docs/git.md)\n")
+    git(repo.top, "commit-graph", "write", "--reachable", "--changed-paths")
+    assert repo.ok("log", "loft").stderr == ""
+

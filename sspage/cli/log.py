@@ -39,6 +39,7 @@ def log(site: Site, page_ref: str | None, item_ref: str | None, limit: int | Non
       sspage log kitchen-renovation --item "#2"
       sspage log kitchen-renovation --json | jq -r '.[].authorName'
     """
+    from .. import history
     from ..history import has_changed_path_filters, is_shallow, site_log
 
     if item_ref is not None and page_ref is None:
@@ -57,7 +58,7 @@ def log(site: Site, page_ref: str | None, item_ref: str | None, limit: int | Non
     if is_shallow(git):
         click.echo("Note: this is a shallow clone, so older changes are missing "
                    "(git fetch --unshallow fetches them)", err=True)
-    if seconds > 1.0 and not has_changed_path_filters(git):
+    if seconds > history.SLOW_LOG_SECONDS and not has_changed_path_filters(git):
         click.echo(f"Hint: that took {seconds:.1f} s; `git commit-graph write --reachable "
                    "--changed-paths`, run once, lets git skip the commits that did not touch a "
                    "page (docs/git.md)", err=True)
