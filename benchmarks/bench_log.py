@@ -323,8 +323,8 @@ def main() -> None:
                   f"in {time.perf_counter() - started:.1f} s at {root}")
         else:
             facts = {"page": f"project-{args.pages // 2:05d}"}
-            lines = (root / "content" / "pages" / f"{facts['page']}.yaml").read_text().split("\n")
-            facts["item"] = lines[FIRST_ITEM_LINE].split(": ", 1)[1]
+            text = (root / "content" / "pages" / f"{facts['page']}.yaml").read_text()
+            facts["item"] = text.split("  - id: ", 1)[1].split("\n", 1)[0]
             print(f"reusing {root}")
         graph = root / ".git" / "objects" / "info" / "commit-graph"
         reuse = args.slow_runs == 0 and graph.is_file()  # a kept repository's graph, still valid
