@@ -71,11 +71,10 @@ class Timelines:
     """The events of each page that asked for a timeline, and what to tell the user."""
 
     def __init__(self, events: dict[str, list[Event]], *, partial: bool,
-                 note: str | None = None, commits_read: int = 0) -> None:
+                 note: str | None = None) -> None:
         self.events = events  # slug -> events, oldest first
         self.partial = partial  # earlier changes are missing (shallow clone, or no git)
         self.note = note
-        self.commits_read = commits_read  # how many commits git listed for this build
 
     def __contains__(self, slug: object) -> bool:
         return slug in self.events
@@ -128,13 +127,12 @@ def _read(site: Site, git: GitStore, head: str, paths: dict[str, str]) -> Timeli
         known = wanted & cache.paths.keys()
         dirty = known != cache.paths.keys()  # pages that stopped asking are dropped
     paths_events = {path: list(cache.paths[path]) for path in known}
-    read = 0
     if cache.head != head and known:
-        read += _add_events(site, git, paths_events, [f"{cache.head}..{head}"], known, cache, shallow)
+        _add_events(site, git, paths_events, [f"{cache.head}..{head}"], known, cache, shallow)
         dirty = True
     new = wanted - known
     if new:
-        read += _add_events(site, git, paths_events, [head], new, cache, shallow)
+        _add_events(site, git, paths_events, [head], new, cache, shallow)
         dirty = True
     partial = cache.partial
     if dirty or cache.head != head:
@@ -145,11 +143,11 @@ def _read(site: Site, git: GitStore, head: str, paths: dict[str, str]) -> Timeli
         note = ("this is a shallow clone, so page timelines (history: true) start at its oldest "
                 "commit (git fetch --unshallow fetches the rest)")
     return Timelines({slug: paths_events[path] for slug, path in paths.items()},
-                     partial=partial, note=note, commits_read=read)
+                     partial=partial, note=note)
 
 
 def _add_events(site: Site, git: GitStore, into: dict[str, list[Event]], revisions: list[str],
-                paths: set[str], cache: _Cache, shallow: frozenset[str]) -> int:
+                paths: set[str], cache: _Cache, shallow: frozenset[str]) -> None:
     """Read the commits of ``revisions`` that touched ``paths``; add their events. One pass."""
     from .history import LogRunner, _glob_escape, read_items
 
@@ -172,7 +170,6 @@ def _add_events(site: Site, git: GitStore, into: dict[str, list[Event]], revisio
             cache.partial = True
             continue
         _commit_events(commit, seq, paths, items, into)
-    return len(commits)
 
 
 def _commit_events(commit: Commit, seq: int, paths: set[str],
