@@ -30,13 +30,14 @@ _EXPORTS = {
     "create_response": "shapes", "item_response": "shapes", "page_response": "shapes",
     "Change": "store", "CreatedPage": "store", "Site": "store", "open_site": "store",
     "check_site": "check", "fmt_site": "fmt",
+    "LogEntry": "history", "site_log": "history",
 }
 
 __all__ = [
     "AmbiguousError", "Change", "ConfigError", "ContentError", "CreatedPage", "InputError",
-    "Item", "NotFoundError", "Page", "Problem", "Scaffold", "Site", "SiteConfig", "SspageError",
-    "State", "StoreError", "TokenError", "check_site", "create_response", "fmt_site", "init_site",
-    "item_response", "open_site", "page_response", "scaffold_site",
+    "Item", "LogEntry", "NotFoundError", "Page", "Problem", "Scaffold", "Site", "SiteConfig",
+    "SspageError", "State", "StoreError", "TokenError", "check_site", "create_response", "fmt_site",
+    "init_site", "item_response", "open_site", "page_response", "scaffold_site", "site_log",
 ]
 
 if TYPE_CHECKING:
@@ -53,6 +54,7 @@ if TYPE_CHECKING:
         TokenError,
     )
     from .fmt import fmt_site
+    from .history import LogEntry, site_log
     from .model import Item, Page, SiteConfig, State
     from .scaffold import Scaffold, init_site, scaffold_site
     from .shapes import create_response, item_response, page_response

@@ -29,7 +29,7 @@ import datetime as dt
 import os
 import time
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from stat import S_ISREG
 from typing import TYPE_CHECKING, NamedTuple
@@ -58,8 +58,10 @@ from .store import Site
 from .theme import load_theme
 
 if TYPE_CHECKING:
+    from .model import SiteConfig
     from .render import Renderer
     from .theme import Theme
+    from .timeline import Timelines
 
 DEFAULT_OUT = "public"
 STATE = ".sspage"
@@ -72,6 +74,7 @@ class BuildResult:
     rendered: int  # pages rendered by this build
     removed: int  # pages whose outputs this build deleted
     seconds: float
+    notes: list[str] = field(default_factory=list)  # to tell the user once (missing history...)
 
 
 class Todo(NamedTuple):
@@ -89,6 +92,7 @@ class Outcome(NamedTuple):
     problems: list[Problem]
     staged: list[tuple[str, str]]  # (temporary file, final path)
     error: str | None  # a template error, which stops the build
+    deferred: bool = False  # it shows a timeline that was not read yet: render it again
 
 
 @dataclass
@@ -98,6 +102,7 @@ class _Job:
     out: Path
     now: dt.datetime
     token: str
+    history: _History
 
 
 # Set in the parent before workers fork, so that they inherit the compiled
@@ -144,14 +149,17 @@ def build_site(site: Site, out: Path | str | None = None, *, jobs: int | None = 
         full = clean or old is None or old.inputs != inputs
         plan = _plan(str(site.pages_dir), old, full, format_utc(now), changed)
         kept, todo, restamped, removed = plan.kept, plan.todo, plan.restamped, plan.removed
+        history = _History(site)
+        history.refresh(kept, todo, old, config, str(site.pages_dir))
         if todo or removed or full:
             renderer = _renderer(site, theme, inputs)
             records, site_outputs = _render_and_commit(site, out, renderer, now, old, kept, todo,
-                                                       removed, jobs, progress=progress, full=full)
+                                                       removed, jobs, history, progress=progress,
+                                                       full=full)
         elif restamped and old is not None:  # only stats moved: remember them, render nothing
             records, site_outputs = kept, old.site_outputs
         else:
-            return BuildResult(out, plan.pages, 0, 0, time.perf_counter() - started)
+            return BuildResult(out, plan.pages, 0, 0, time.perf_counter() - started, history.notes)
         marker = old.marker if old is not None else os.urandom(16).hex()
         if old is None:
             write_atomic(out / MARKER, f"{marker}\n".encode())
@@ -159,7 +167,53 @@ def build_site(site: Site, out: Path | str | None = None, *, jobs: int | None = 
                             site_outputs=site_outputs, pages=dict(sorted(records.items())))
         write_atomic(state / "manifest.json", encode_manifest(manifest))
         remember_manifest(state / "manifest.json", manifest)
-    return BuildResult(out, plan.pages, len(todo), len(removed), time.perf_counter() - started)
+    return BuildResult(out, plan.pages, len(todo), len(removed), time.perf_counter() - started,
+                       history.notes)
+
+
+class _History:
+    """The timelines of one build, read from git (through the cache) at most twice.
+
+    Before rendering, it reads those of the pages that showed one last time, and of
+    every page to render when the site shows them by default: one ``git log`` pass,
+    or none while the cache is current. A page found showing a timeline that was not
+    read (its file just turned ``history: true`` on) is rendered after a second pass.
+    """
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self.wanted: set[str] = set()
+        self.timelines: Timelines | None = None
+        self.notes: list[str] = []
+
+    def refresh(self, kept: dict[str, PageRecord], todo: list[Todo], old: Manifest | None,
+                config: SiteConfig, folder: str) -> None:
+        """Read the timelines the build will likely need; pages whose timeline changed
+        move from ``kept`` to ``todo``."""
+        shown = {slug for slug, record in kept.items() if record.history is not None}
+        before = old.pages if old is not None else {}
+        for item in todo:
+            record = before.get(item.slug)
+            if config.history or (record is not None and record.history is not None):
+                shown.add(item.slug)
+        if not shown:
+            return
+        timelines = self.read(shown)
+        for slug in sorted(s for s in shown if s in kept):
+            record = kept[slug]
+            if record.history != timelines.fingerprint(slug):
+                del kept[slug]
+                todo.append(Todo(slug, f"{folder}/{slug}.yaml", record.mtime_ns, record.size))
+
+    def read(self, slugs: Collection[str]) -> Timelines:
+        from .timeline import read_timelines
+
+        self.wanted.update(slugs)
+        self.timelines = read_timelines(self.site, self.wanted)
+        note = self.timelines.note
+        if note is not None and note not in self.notes:
+            self.notes.append(note)
+        return self.timelines
 
 
 class Plan(NamedTuple):
@@ -251,17 +305,22 @@ def _renderer(site: Site, theme: Theme, inputs: str) -> Renderer:
 
 def _render_and_commit(site: Site, out: Path, renderer: Renderer, now: dt.datetime,
                        old: Manifest | None, kept: dict[str, PageRecord], todo: list[Todo],
-                       removed: list[str], jobs: int | None, *,
+                       removed: list[str], jobs: int | None, history: _History, *,
                        progress: Callable[[int, int], None] | None = None, full: bool = True,
                        ) -> tuple[dict[str, PageRecord], list[str]]:
     """Steps 2 to 4 of the module docstring; returns the page records and the site's own files."""
     global _JOB
     token = os.urandom(4).hex()
     forget_folders()  # a folder seen in an earlier build may have been removed since
-    _JOB = _Job(site, renderer, out, now, token)
+    _JOB = _Job(site, renderer, out, now, token, history)
     staged: list[tuple[str, str]] = []
     try:
         outcomes = parallel_map(_render_chunk, [], todo, jobs=jobs, progress=progress)
+        deferred = {outcome.slug for outcome in outcomes if outcome.deferred}
+        if deferred:  # pages that just turned their timeline on: read theirs, render them
+            history.read(deferred)
+            outcomes = [outcome for outcome in outcomes if not outcome.deferred] + parallel_map(
+                _render_chunk, [], [item for item in todo if item.slug in deferred], jobs=jobs)
         staged = [pair for outcome in outcomes for pair in outcome.staged]
         errors = [outcome.error for outcome in outcomes if outcome.error]
         if errors:
@@ -342,7 +401,16 @@ def _render_page(job: _Job, todo: Todo) -> Outcome:
     except ContentError as error:
         return Outcome(todo.slug, None, error.problems, [], None)
     expired = page.is_expired(job.now)
-    files = job.renderer.page_outputs(page, expired=expired, public_url=job.site.public_url(page))
+    timeline = None
+    fingerprint = None
+    if not expired and page.shows_history(job.site.config):
+        timelines = job.history.timelines
+        if timelines is None or todo.slug not in timelines:
+            return Outcome(todo.slug, None, [], [], None, deferred=True)
+        timeline = (timelines.events[todo.slug], timelines.partial)
+        fingerprint = timelines.fingerprint(todo.slug)
+    files = job.renderer.page_outputs(page, expired=expired, public_url=job.site.public_url(page),
+                                      history=timeline)
     staged: list[tuple[str, str]] = []
     written: dict[bytes, str] = {}  # the mirror's two paths hold the same bytes: link them
     try:
@@ -359,7 +427,7 @@ def _render_page(job: _Job, todo: Todo) -> Outcome:
         mtime_ns=todo.mtime_ns, size=todo.size, sha256=sha256, public_code=str(page.public_code),
         expires_utc=None if page.expires_utc is None else format_utc(page.expires_utc),
         expired=expired, listed=page.listed, output_lines="\n".join(relative for relative, _ in files),
-        listing=listing,
+        listing=listing, history=fingerprint,
     )
     return Outcome(todo.slug, record, [], staged, None)
 

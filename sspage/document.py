@@ -18,7 +18,7 @@ from .model import State, format_utc
 from .yamlio import BlockText, QuotedText, Verbatim
 
 PAGE_KEYS = ("publicCode", "title", "latestUpdate", "createdUtc", "updatedUtc", "expiresUtc",
-             "listed", "apiTokenHash", "items")
+             "listed", "history", "apiTokenHash", "items")
 ITEM_KEYS = ("id", "text", "sortOrder", "state", "createdUtc", "updatedUtc")
 
 _BLOCK_UNSAFE = re.compile(r"[ \t]\n|[ \t]$|^[ \t]|\n\n\n|\t|[\x85\u2028\u2029\ufeff\r]")

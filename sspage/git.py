@@ -133,6 +133,11 @@ class GitStore:
         # What prepare() started to make the kept index HEAD's: (commit, git process).
         self._reading: tuple[str, subprocess.Popen[str]] | None = None
 
+    @property
+    def env(self) -> dict[str, str]:
+        """The environment git runs in: C locale, no prompts, no inherited GIT_DIR or index."""
+        return self._env
+
     # -- paths and the journal -----------------------------------------------------------
 
     def rel(self, path: Path) -> str:
@@ -481,6 +486,10 @@ class GitStore:
         if remote.startswith("refs/remotes/origin/"):
             return remote.removeprefix("refs/remotes/origin/")
         return self.branch()
+
+    def head_commit(self) -> str | None:
+        """HEAD's commit id, None before the first commit; read from files where it can be."""
+        return self._head()[1]
 
     def _head(self) -> tuple[str | None, str | None]:
         """(symbolic ref or None if detached, commit id or None if unborn), read from files."""

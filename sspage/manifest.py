@@ -14,8 +14,10 @@ build is a full one. It records:
   it differs from this build's, every page is rendered again.
 * per page (keyed by slug): the source file's ``mtimeNs``, ``size`` and
   ``sha256``; its publicCode, expiresUtc and whether it was expired and
-  listed at that build; the outputs it produced; and, for listed pages, what
-  the index shows, so that the index can be rebuilt without reading every page.
+  listed at that build; the outputs it produced; for listed pages, what the
+  index shows, so that the index can be rebuilt without reading every page;
+  and, for pages that show a timeline, a fingerprint of it (see
+  :mod:`sspage.timeline`), so that a page whose history changed is rendered again.
 * ``siteOutputs``: the files that belong to the whole site (index, assets...).
 
 A build compares each source's stat with the record first and hashes the
@@ -33,13 +35,13 @@ import msgspec
 
 from . import __version__
 
-FORMAT = 3
+FORMAT = 4
 MARKER = ".sspage-build"
 
 # The modules whose code decides what an output holds; editing one (in a
 # checkout, where the version does not move) must rebuild everything.
 RENDERING_MODULES = ("build.py", "render.py", "theme.py", "markdown.py", "manifest.py",
-                     "shapes.py", "model.py")
+                     "shapes.py", "model.py", "timeline.py", "history.py")
 RENDERING_LIBRARIES = ("jinja2", "cmarkgfm", "nh3", "markupsafe")
 
 
@@ -66,6 +68,7 @@ class PageRecord(msgspec.Struct, frozen=True, rename="camel", omit_defaults=True
     listed: bool
     output_lines: str  # the output paths it produced, one a line
     listing: Listing | None = None
+    history: str | None = None  # the fingerprint of the timeline it showed, if it showed one
 
     @property
     def outputs(self) -> list[str]:

@@ -143,6 +143,11 @@ class Page(Struct, kw_only=True, rename="camel", forbid_unknown_fields=True, dic
         bool,
         Meta(description="Name the page in the site's index and sitemap. Unlisted by default."),
     ] = False
+    history: Annotated[
+        bool | None,
+        Meta(description="Show a timeline of the items' state changes, read from git, on the "
+             "public page. Left out: the site's history setting."),
+    ] = None
     api_token_hash: (
         Annotated[
             str,
@@ -170,6 +175,10 @@ class Page(Struct, kw_only=True, rename="camel", forbid_unknown_fields=True, dic
 
     def is_expired(self, now: dt.datetime) -> bool:
         return self.expires_utc is not None and self.expires_utc <= now
+
+    def shows_history(self, config: "SiteConfig") -> bool:
+        """Whether the public page shows a timeline: its own ``history``, else the site's."""
+        return self.history if self.history is not None else config.history
 
 
 class SiteConfig(Struct, kw_only=True, forbid_unknown_fields=True):
@@ -200,6 +209,11 @@ class SiteConfig(Struct, kw_only=True, forbid_unknown_fields=True):
         Meta(pattern=r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$",
              description="The theme: a folder under the site's themes/, or the built-in default."),
     ] = "default"
+    history: Annotated[
+        bool,
+        Meta(description="Pages show a timeline of their items' state changes, read from git, "
+             "unless a page says history: false."),
+    ] = False
     commit: Annotated[
         bool,
         Meta(description="Commit each change to git (when the site is in a git work tree). "

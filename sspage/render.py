@@ -14,15 +14,18 @@ import posixpath
 from collections.abc import Iterable
 from html import escape as xml_escape  # xml.sax.saxutils would import urllib.request: 30 ms
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import msgspec
 
 from .manifest import Listing, PageRecord
-from .model import Page, SiteConfig, State, format_utc
+from .model import Item, Page, SiteConfig, State, format_utc
 from .shapes import page_response, to_json
 from .theme import Theme
+
+if TYPE_CHECKING:
+    from .timeline import Event
 
 # connect-src 'self' opens nothing (no page runs a script) but lets audit tools such as
 # Lighthouse fetch robots.txt from inside the page.
@@ -68,6 +71,21 @@ class Progress(msgspec.Struct, frozen=True, kw_only=True):
     overall: str  # "empty" (no items), "pending", "active" or "complete"
 
 
+class TimelineEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """One state change of the page's timeline."""
+
+    time: dt.datetime
+    item_id: str  # the item's id, or "" while it has none
+    text: str  # the item's text now
+    before: str | None  # "pending", "active", "complete"; None when the item was added
+    after: str
+
+
+class HistoryView(msgspec.Struct, frozen=True, kw_only=True):
+    events: list[TimelineEntry]  # newest first; the changes of one commit in the page's order
+    partial: bool  # earlier changes are missing (a shallow clone, or no git at build time)
+
+
 class PageView(msgspec.Struct, frozen=True, kw_only=True):
     public_code: str
     title: str
@@ -80,6 +98,7 @@ class PageView(msgspec.Struct, frozen=True, kw_only=True):
     public_url: str
     json_url: str  # relative to the page
     items: list[ItemView]
+    history: HistoryView | None = None  # None unless the page shows a timeline
 
 
 class ExpiredView(msgspec.Struct, frozen=True, kw_only=True):
@@ -156,20 +175,26 @@ class Renderer:
 
     # -- pages --------------------------------------------------------------------------
 
-    def page_outputs(self, page: Page, *, expired: bool, public_url: str) -> list[tuple[str, bytes]]:
-        """The files of one page: its HTML and, unless it has expired, its JSON mirror."""
+    def page_outputs(self, page: Page, *, expired: bool, public_url: str,
+                     history: tuple[list[Event], bool] | None = None) -> list[tuple[str, bytes]]:
+        """The files of one page: its HTML and, unless it has expired, its JSON mirror.
+
+        ``history`` is the page's timeline (:mod:`sspage.timeline`): its events and
+        whether earlier ones are missing; None shows none.
+        """
         code = str(page.public_code)
         html_path = page_html_path(code)
         if expired:
             view = ExpiredView(public_code=code, public_url=public_url, expires_utc=page.expires_utc)
             html = self.render("expired.html", html_path, page=view)
             return [(html_path, html)]
-        html = self.render("page.html", html_path, page=self.page_view(page, public_url),
+        html = self.render("page.html", html_path, page=self.page_view(page, public_url, history),
                            progress=progress_of(page))
         mirror = (to_json(page_response(page), check_numbers=False) + "\n").encode()
         return [(html_path, html)] + [(path, mirror) for path in mirror_paths(code)]
 
-    def page_view(self, page: Page, public_url: str) -> PageView:
+    def page_view(self, page: Page, public_url: str,
+                  history: tuple[list[Event], bool] | None = None) -> PageView:
         from .markdown import render_markdown
 
         code = str(page.public_code)
@@ -181,6 +206,7 @@ class Renderer:
             expires_utc=page.expires_utc, listed=page.listed, public_url=public_url,
             json_url=_relative(f"{MIRROR_DIR}/{code}.json", f"s/{code}"),
             items=[_item_view(item) for item in page.sorted_items()],
+            history=None if history is None else history_view(page, *history),
         )
 
     def listing(self, page: Page) -> Listing:
@@ -308,6 +334,31 @@ def _relative(path: str, folder: str) -> str:
     while common < min(len(target) - 1, len(here)) and target[common] == here[common]:
         common += 1
     return "/".join([".."] * (len(here) - common) + target[common:]) or "."
+
+
+def history_view(page: Page, events: list[Event], partial: bool) -> HistoryView:
+    """The timeline as the template shows it: newest first, each item by its text now.
+
+    Events of items no longer on the page are left out, so deleting an item (say, one
+    whose text was a mistake) takes it off the public timeline too.
+    """
+    by_id = {item.id: item for item in page.items if isinstance(item.id, str)}
+    by_text: dict[str, Item] = {}
+    for item in page.items:
+        by_text.setdefault(item.text, item)
+    entries = []
+    # Stable sort: the changes of one commit keep the order the commit's file gave them.
+    for event in sorted(events, key=lambda e: (e.time, e.seq), reverse=True):
+        key = event.key
+        shown = by_text.get(key[5:]) if key.startswith("text:") else by_id.get(key)
+        if shown is None:
+            continue
+        entries.append(TimelineEntry(
+            time=dt.datetime.fromtimestamp(event.time, dt.timezone.utc),
+            item_id=shown.id if isinstance(shown.id, str) else "", text=shown.text,
+            before=None if event.before is None else State(event.before).name.lower(),
+            after=State(event.after).name.lower()))
+    return HistoryView(events=entries, partial=partial)
 
 
 def _item_view(item: Any) -> ItemView:

@@ -85,6 +85,7 @@ class Builder:
         self.changed = threading.Condition()
         self.build_id = 0
         self.error: str | None = None
+        self.noted: set[str] = set()  # notes are said once, not at every rebuild
 
     def build(self, changed: set[str] | None = None) -> None:
         """Build; ``changed`` names the only pages whose files changed (None: check them all)."""
@@ -101,6 +102,9 @@ class Builder:
                 if result.rendered or result.removed or self.build_id == 0:
                     self.log(f"Built {result.pages:,} pages ({result.rendered:,} changed) "
                              f"in {result.seconds:.2f} s")
+                for note in set(result.notes) - self.noted:
+                    self.noted.add(note)
+                    self.log(f"Note: {note}")
             self.site._config = None  # site.yaml may have changed too
         with self.changed:
             self.build_id += 1

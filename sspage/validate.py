@@ -241,6 +241,7 @@ _HINTS = {
     "id": "a GUID like 8c83d648-6f1d-4d69-8f1c-98eb3c8ef8a1; delete it and run `sspage fmt` for a new one",
     "sortOrder": "a whole number from 0",
     "apiTokenHash": "run `sspage page token rotate PAGE` to make a new token",
+    "history": "write true or false",
 }
 
 

@@ -19,7 +19,7 @@ from .common import EXAMPLE_EPILOG
 # all): `sspage build` need not load the code of `sspage page`.
 COMMANDS = {
     "init": "site", "check": "site", "fmt": "site", "commit": "site", "schema": "site",
-    "completion": "site", "page": "page", "item": "item", "build": "build", "serve": "serve",
+    "completion": "site", "page": "page", "item": "item", "log": "log", "build": "build", "serve": "serve",
 }
 
 

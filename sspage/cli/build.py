@@ -44,6 +44,8 @@ def build(site: Site, out: str | None, jobs: int | None, clean: bool) -> None:
     changed = f"{result.rendered:,} changed"
     if result.removed:
         changed += f", {result.removed:,} removed"
+    for note in result.notes:
+        click.echo(f"Note: {note}", err=True)
     click.echo(f"Built {result.pages:,} {noun} ({changed}) in {result.seconds:.2f} s", err=True)
 
 
