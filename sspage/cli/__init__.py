@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from ..errors import SspageError
+from .api import api, integration_key
 from .build import build
 from .common import EXAMPLE_EPILOG
 from .item import item
@@ -53,7 +54,8 @@ def cli(ctx: click.Context, site_dir: str | None, author: str | None, no_commit:
     ctx.obj = {"site_dir": site_dir, "author": author or None, "no_commit": no_commit}
 
 
-for command in (init, check, fmt, commit, schema, completion, page, item, build, serve):
+for command in (init, check, fmt, commit, schema, completion, page, item, build, serve, api,
+                integration_key):
     cli.add_command(command)
 
 

@@ -1,0 +1,225 @@
+"""The API's one writer: every change a request asks for, in order, through the library.
+
+Request handlers hand a function to :class:`Writer`, which runs it on its own
+thread under the site lock, with the same :class:`~sspage.store.Site` methods
+the command line uses, so an API write and a CLI or hand edit serialise on
+the same lock and never lose each other's changes.
+
+Commits. By default each request is one commit, published before the client
+hears back. With a group window (``sspage api --group-commit MS``), changes
+that arrive within MS milliseconds of the first one are written as they come
+and committed together, in one commit that lists each change, once the window
+closes: the site lock is held from the first change to that commit, and each
+client hears back only after it. Two changes to one page, or changes by two
+authors, are never grouped: the group is committed first.
+
+:class:`GroupedGit` does this by standing in for the site's
+:class:`~sspage.git.GitStore`: it journals each change as usual before the
+file is written (so a crash leaves nothing unexplained, see docs/git.md), but
+commits only when the writer says so.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import queue
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from ..errors import SspageError, StoreError
+from ..git import GitStore
+
+MAX_GROUP = 500  # changes in one grouped commit at most
+MAX_QUEUE = 2_000  # requests waiting for the writer at most; more are told to come back
+
+
+class Busy(Exception):
+    """The writer's queue is full."""
+
+
+class Written(NamedTuple):
+    rel: str
+    message: str
+    author: str | None
+
+
+class GroupedGit(GitStore):
+    """A GitStore whose commits wait for :meth:`flush`; one commit per flush."""
+
+    def __init__(self, store: GitStore, site: Path, log: Callable[..., None]) -> None:
+        super().__init__(store.top, store.git_dir, site)
+        self.group: list[Written] = []
+        self.log = log
+        self.unflushed = False  # a commit failed; its changes are journaled and retried
+
+    def begin(self, path: Path, message: str, author: str | None) -> None:
+        rel = self.rel(path)
+        if any(w.rel == rel for w in self.group) or (self.group and self.group[0].author != author):
+            self.flush()
+        super().begin(path, message, author)
+
+    def finish(self, path: Path, message: str, author: str | None) -> str:
+        self.group.append(Written(self.rel(path), message, author))
+        return ""
+
+    def flush(self) -> list[str]:
+        """Commit the group (call it under the site lock). Returns the paths committed."""
+        group, self.group = self.group, []
+        if self.unflushed:
+            self._retry()
+        if not group:
+            return []
+        paths = list(dict.fromkeys(w.rel for w in group))
+        started = time.perf_counter()
+        try:
+            commit = self.commit(paths, group_message([w.message for w in group]), group[0].author)
+        except StoreError as error:
+            # The files are written and journaled: the next flush (or `sspage commit`)
+            # commits them. The clients are told their change was made, which it was.
+            self.unflushed = True
+            self.log("commit_failed", error=str(error), paths=paths,
+                     hint="the changes are saved; they are committed with the next change, or "
+                          "by `sspage commit`")
+            return []
+        for rel in paths:
+            self._entry(rel).unlink(missing_ok=True)
+        self.log("commit", commit=commit[:12], changes=len(group), files=len(paths),
+                 ms=round((time.perf_counter() - started) * 1000, 1))
+        return paths
+
+    def _retry(self) -> None:
+        try:
+            done = self.commit_pending()
+        except StoreError as error:
+            self.log("commit_failed", error=str(error))
+            return
+        self.unflushed = False
+        if done:
+            self.log("commit", changes=len(done), retried=True)
+
+
+def group_message(messages: list[str]) -> str:
+    """One change: its own message. Several: a subject, each change's subject, all trailers."""
+    if len(messages) == 1:
+        return messages[0]
+    subjects, trailers = [], []
+    for message in messages:
+        subject, _, rest = message.partition("\n")
+        subjects.append(subject)
+        trailers += [line for line in rest.strip().splitlines() if line]
+    pages = {line for line in trailers if line.startswith("Sspage-Page:")}
+    noun = "page" if len(pages) == 1 else "pages"
+    subject = f"API: {len(messages)} changes to {len(pages)} {noun}"
+    body = "\n".join(f"- {line}" for line in subjects)
+    return f"{subject}\n\n{body}\n\n" + "\n".join(dict.fromkeys(trailers)) + "\n"
+
+
+class Job(NamedTuple):
+    work: Callable[[], Any]
+    author: str | None
+    future: concurrent.futures.Future[Any]
+
+
+class Writer:
+    """Runs write jobs one at a time on a thread of its own, under the site lock.
+
+    ``on_commit(paths)`` is called (on the writer's thread) after each flush with
+    the repository paths it committed, or the files changed when not committing.
+    """
+
+    def __init__(self, site: Any, *, window: float = 0.0, log: Callable[..., None],
+                 on_commit: Callable[[list[Path]], None] | None = None) -> None:
+        self.site = site
+        self.window = window
+        self.log = log
+        self.on_commit = on_commit
+        self.queue: queue.Queue[Job | None] = queue.Queue()
+        self.git: GroupedGit | None = None
+        if site.commits:
+            self.git = GroupedGit(site.git, site.root, log)
+            site._git = self.git  # the library commits through it (see the module docstring)
+        self.changed: list[Path] = []
+        previous = site.on_change
+
+        def note(change: Any) -> None:
+            self.changed.append(change.path)
+            if previous is not None:
+                previous(change)
+
+        site.on_change = note
+        self.thread = threading.Thread(target=self._run, name="sspage-api-writer", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        """Finish the queued jobs, then stop."""
+        self.queue.put(None)
+        self.thread.join()
+
+    def submit(self, work: Callable[[], Any], author: str | None = None) -> concurrent.futures.Future[Any]:
+        if self.queue.qsize() >= MAX_QUEUE:
+            raise Busy
+        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        self.queue.put(Job(work, author, future))
+        return future
+
+    def _run(self) -> None:
+        while True:
+            job = self.queue.get()
+            if job is None:
+                return
+            stop = self._group(job)
+            if stop:
+                return
+
+    def _group(self, first: Job) -> bool:
+        """Run ``first`` and whatever arrives within the window; commit; answer. True: stop."""
+        done: list[tuple[Job, Any, BaseException | None]] = []
+        stop = False
+        try:
+            with self.site.lock:
+                self._apply(first, done)
+                deadline = time.monotonic() + self.window
+                while self.window > 0 and len(done) < MAX_GROUP:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        break
+                    try:
+                        job = self.queue.get(timeout=remaining)
+                    except queue.Empty:
+                        break
+                    if job is None:
+                        stop = True
+                        break
+                    self._apply(job, done)
+                committed = self.git.flush() if self.git is not None else []
+        except SspageError as error:  # the site lock could not be had: nothing was written
+            for job in [first] + [j for j, _, _ in done if j is not first]:
+                if not job.future.done():
+                    job.future.set_exception(error)
+            return stop
+        changed, self.changed = self.changed, []
+        if self.on_commit is not None and (changed or committed):
+            try:
+                self.on_commit(changed)
+            except Exception as error:  # noqa: BLE001 - a failed rebuild must not stop writes
+                self.log("error", where="after commit", error=repr(error))
+        for job, result, error in done:
+            if error is not None:
+                job.future.set_exception(error)
+            else:
+                job.future.set_result(result)
+        return stop
+
+    def _apply(self, job: Job, done: list[tuple[Job, Any, BaseException | None]]) -> None:
+        if job.future.set_running_or_notify_cancel() is False:
+            return
+        self.site.author = job.author
+        try:
+            done.append((job, job.work(), None))
+        except BaseException as error:  # noqa: BLE001 - handed to the request that asked
+            done.append((job, None, error))
