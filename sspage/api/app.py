@@ -33,7 +33,7 @@ from ..store import SITE_FILE, Site
 from ..tokens import verify_token
 from .errors import ApiError, from_library, problem, unauthorized
 from .log import AccessLog, Log
-from .pages import PageCache
+from .pages import Entry, PageCache
 from .ratelimit import RateLimiter
 from .writer import Busy, Writer
 
@@ -119,7 +119,24 @@ class Api:
             return Response(status_code=304, headers=headers)
         return Response(entry.body, headers=headers, media_type=JSON)
 
-    def _entry(self, code: str) -> Any:
+    def cached_get(self, code: str, wanted: str | None) -> tuple[int, list[Any], bytes] | None:
+        """The GET answer for a cached, current page, or None to take the full path (errors)."""
+        if not is_public_code(code):
+            return None
+        try:
+            entry = self.cache.get(code)
+        except ContentError:
+            return None
+        if entry is None or (entry.expires_utc is not None and entry.expires_utc <= utc_now()):
+            return None
+        headers = [(b"etag", entry.etag.encode()), (b"cache-control", b"no-cache"),
+                   (b"access-control-allow-origin", b"*"), (b"x-robots-tag", b"noindex")]
+        if wanted is not None and _etag_matches(wanted, entry.etag):
+            return 304, headers, b""
+        headers += [(b"content-type", JSON.encode()), (b"content-length", b"%d" % len(entry.body))]
+        return 200, headers, entry.body
+
+    def _entry(self, code: str) -> Entry:
         if not is_public_code(code):
             raise ApiError(404, f"There is no status page {code!r}: a publicCode is 12 to 64 "
                            "letters and digits")
@@ -127,7 +144,9 @@ class Api:
             entry = self.cache.get(code)
         except ContentError as error:
             self.log("content_error", page=code, problems=str(error))
-            raise from_library(error) from None
+            raise ApiError(503, "The page's file has problems that its maintainer must fix "
+                           "(`sspage check` lists them); try again later",
+                           headers={"Retry-After": "60"}) from None
         if entry is None:
             raise ApiError(404, f"There is no status page {code}")
         return entry
@@ -239,24 +258,18 @@ class Api:
             raise unauthorized(f"The API token is not the token of page {code}")
         return token
 
-    def _locked_page(self, code: str, token: str, guid: str | None = None) -> Page:
-        """Under the site lock: the page as it is now, its token checked again, the item found."""
-        for _ in range(2):
-            path = self.cache.path_for(code)
-            if path is None or not path.exists():
-                self.cache.scan()
-                continue
-            page = self.site.read_page(path, complete=False)
-            if page.public_code == code:
-                break
-            self.cache.scan()  # its publicCode was changed by hand
-        else:
-            raise ApiError(404, f"There is no status page {code}")
-        if not verify_token(token, page.api_token_hash):  # rotated since the first check
+    def _locked_page(self, code: str, token: str, guid: str | None = None) -> Entry:
+        """Under the site lock: the page as it is now, its token checked again, the item found.
+
+        The cache stats the file, so a change made since the first check (a rotated
+        token, a deleted item, a hand edit) is read before it is trusted.
+        """
+        entry = self._entry(code)
+        if not verify_token(token, entry.token_hash):
             raise unauthorized(f"The API token is not the token of page {code}")
-        if guid is not None and not any(item.id == guid.lower() for item in page.items):
+        if guid is not None and guid.lower() not in entry.item_ids:
             raise ApiError(404, f"Page {code} has no item {guid}")
-        return page
+        return entry
 
     # -- shared steps --------------------------------------------------------------------
 
@@ -289,6 +302,8 @@ class Api:
         except msgspec.DecodeError as error:
             detail = str(error).replace("JSON is malformed: ", "")
             raise ApiError(400, f"The body is not valid JSON: {detail}") from None
+        except RecursionError:
+            raise ApiError(400, "The body's JSON is nested too deeply") from None
         if not isinstance(data, dict):
             raise ApiError(400, f"The body must be a JSON object, not {_kind(data)}")
         return data
@@ -430,7 +445,38 @@ def create_app(api: Api) -> Any:
 
     app = Starlette(routes=routes, exception_handlers={
         ApiError: api_error, HTTPException: http_error, Exception: server_error})
-    return AccessLog(app, api.log)
+    app.router.redirect_slashes = False  # a redirected PATCH or POST helps nobody: 404 instead
+    return AccessLog(FastGet(app, api), api.log)
+
+
+class FastGet:
+    """ASGI middleware: answers the GET of a cached page without Starlette's routing.
+
+    The GET is the hot path (thousands a second); everything else, including every
+    error of a GET, goes through the application.
+    """
+
+    PREFIX = "/v1/status-pages/"
+
+    def __init__(self, app: Any, api: Api) -> None:
+        self.app = app
+        self.api = api
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        path = scope.get("path", "")
+        if (scope["type"] == "http" and scope["method"] in ("GET", "HEAD")
+                and path.startswith(self.PREFIX) and "/" not in path[len(self.PREFIX):]):
+            wanted = None
+            for name, value in scope["headers"]:
+                if name == b"if-none-match":
+                    wanted = value.decode("latin-1")
+            answer = self.api.cached_get(path[len(self.PREFIX):], wanted)
+            if answer is not None:
+                status, headers, body = answer
+                await send({"type": "http.response.start", "status": status, "headers": headers})
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
 
 
 __all__ = ["Api", "Options", "create_app"]

@@ -138,7 +138,7 @@ PUBLIC_CODE = {"name": "publicCode", "in": "path", "required": True,
                           f"{MAX_PUBLIC_CODE}}}$"}}
 ITEM_GUID = {"name": "itemGuid", "in": "path", "required": True,
              "schema": {"type": "string", "format": "uuid"}}
-BEARER = [{"apiToken": []}]
+BEARER: list[dict[str, list[str]]] = [{"apiToken": []}]
 
 
 def _body(schema: str) -> dict[str, Any]:

@@ -49,6 +49,7 @@ class Entry(NamedTuple):
     etag: str
     token_hash: str | None
     expires_utc: dt.datetime | None
+    item_ids: frozenset[str]
 
 
 class PageCache:
@@ -57,6 +58,7 @@ class PageCache:
     def __init__(self, site: Site) -> None:
         self.site = site
         self.folder = site.pages_dir
+        self.prefix = f"{self.folder}{os.sep}"
         self.by_code: dict[str, str] = {}  # publicCode -> slug
         self.files: dict[str, tuple[StatKey, str | None]] = {}  # slug -> (stat, publicCode)
         self.entries: dict[str, Entry] = {}  # publicCode -> entry
@@ -153,11 +155,14 @@ class PageCache:
 
         Raises :class:`ContentError` if its file is broken.
         """
-        path = self.path_for(code)
-        if path is None:
-            return None
+        slug = self.by_code.get(code)
+        if slug is None:
+            path = self.path_for(code)
+            if path is None:
+                return None
+            slug = path.stem
         try:
-            stat = os.stat(path)
+            stat = os.stat(f"{self.prefix}{slug}.yaml")
         except FileNotFoundError:
             self._gone(code)
             return self.get(code) if self._maybe_rescan() else None
@@ -165,7 +170,8 @@ class PageCache:
         entry = self.entries.get(code)
         if entry is not None and entry.key == key:
             return entry
-        page = self.site.read_page(path)  # stat first: a change after it is seen next time
+        # Stat first, then read: a change after the stat is seen on the next request.
+        page = self.site.read_page(self.folder / f"{slug}.yaml")
         if page.public_code != code:  # its publicCode was edited by hand
             with self.lock:
                 if self.by_code.get(code) == page.slug:
@@ -191,4 +197,5 @@ def make_entry(page: Page, key: StatKey) -> Entry:
 
     body = page_json(page)
     etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
-    return Entry(page.slug, key, body, etag, page.api_token_hash, page.expires_utc)
+    return Entry(page.slug, key, body, etag, page.api_token_hash, page.expires_utc,
+                 frozenset(str(item.id) for item in page.items))

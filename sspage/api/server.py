@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +16,32 @@ from ..errors import ConfigError, StoreError
 from ..store import Site
 from .app import Api, Options, create_app
 from .log import Log
+
+
+def _server_class() -> Any:
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        """uvicorn's server, except that Ctrl-C and SIGTERM end ``run`` normally.
+
+        uvicorn raises the signal again once it has shut down, which for SIGTERM
+        would end the process before the writer, builder and pusher have finished.
+        """
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Generator[None, None, None]:
+            if threading.current_thread() is not threading.main_thread():
+                yield
+                return
+            previous = {sig: signal.signal(sig, self.handle_exit)
+                        for sig in (signal.SIGINT, signal.SIGTERM)}
+            try:
+                yield
+            finally:
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
+
+    return Server
 
 
 def check_git(site: Site, remote: str | None) -> None:
@@ -82,7 +111,7 @@ def serve_api(site: Site, *, host: str = "127.0.0.1", port: int = 8080,
     url = f"http://{host if ':' not in host else f'[{host}]'}:{bound}"
     config = uvicorn.Config(app, log_level="warning", access_log=False, server_header=False,
                             proxy_headers=True, lifespan="off", timeout_graceful_shutdown=10)
-    server = uvicorn.Server(config)
+    server = _server_class()(config)
     api.start()
     for worker in (rebuilder, pusher):
         if worker is not None:

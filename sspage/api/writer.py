@@ -208,9 +208,9 @@ class Writer:
                 self.on_commit(changed)
             except Exception as error:  # noqa: BLE001 - a failed rebuild must not stop writes
                 self.log("error", where="after commit", error=repr(error))
-        for job, result, error in done:
-            if error is not None:
-                job.future.set_exception(error)
+        for job, result, failure in done:
+            if failure is not None:
+                job.future.set_exception(failure)
             else:
                 job.future.set_result(result)
         return stop

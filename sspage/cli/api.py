@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from ..store import Site
 
 
-class Rate(click.ParamType):
+class Rate(click.ParamType):  # type: ignore[type-arg]
     name = "RATE"
 
     def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> float:
