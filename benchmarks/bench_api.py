@@ -215,7 +215,8 @@ def percentile(values: list[float], share: float) -> float:
 def report(label: str, latencies: list[float], statuses: dict[int, int], elapsed: float) -> float:
     rate = len(latencies) / elapsed
     print(f"  {label}: {len(latencies):,} requests in {elapsed:.1f} s = {rate:,.0f}/s, "
-          f"p50 {statistics.median(latencies) * 1000:.1f} ms, p99 {percentile(latencies, 0.99) * 1000:.1f} ms, "
+          f"p50 {statistics.median(latencies) * 1000:.1f} ms, "
+          f"p99 {percentile(latencies, 0.99) * 1000:.1f} ms, "
           f"max {max(latencies) * 1000:.0f} ms; statuses {dict(sorted(statuses.items()))}")
     return rate
 

@@ -215,6 +215,12 @@ class Api:
         item = await self._write(work, self.options.author)
         return _json(item_response(item), 201)
 
+    async def item(self, request: Request) -> Response:
+        """One route for both methods, so that a 405 lists both in its Allow header."""
+        if request.method == "DELETE":
+            return await self.delete_item(request)
+        return await self.update_item(request)
+
     async def update_item(self, request: Request) -> Response:
         code, guid = request.path_params["publicCode"], request.path_params["itemGuid"]
         token = self._authorise(request, code)
@@ -345,9 +351,15 @@ def _text(value: Any, name: str, *, required: bool, multiline: bool) -> str | No
         raise ApiError(422, error.message[:1].upper() + error.message[1:], field=name) from None
 
 
+def _whole(value: Any) -> Any:
+    """JSON's 2.0 is the integer 2 (as JSON Schema says); other values as they are."""
+    return int(value) if type(value) is float and value.is_integer() else value
+
+
 def _state(value: Any, name: str) -> State | None:
     if value is None:
         return None
+    value = _whole(value)
     if type(value) is int and 0 <= value <= 2:
         return State(value)
     raise ApiError(422, f"{name} must be 0 (Pending), 1 (Active) or 2 (Complete), not {_shown(value)}",
@@ -357,6 +369,7 @@ def _state(value: Any, name: str) -> State | None:
 def _sort_order(value: Any, name: str) -> int | None:
     if value is None:
         return None
+    value = _whole(value)
     if type(value) is int and 0 <= value <= MAX_SORT_ORDER:
         return value
     raise ApiError(422, f"{name} must be a whole number from 0 to {MAX_SORT_ORDER}, not {_shown(value)}",
@@ -417,13 +430,14 @@ def create_app(api: Api) -> Any:
         Route("/v1/status-pages", api.create_page, methods=["POST"]),
         Route(f"/v1/status-pages/{code}", api.get_page, methods=["GET"]),
         Route(f"/v1/status-pages/{code}/items", api.add_item, methods=["POST"]),
-        Route(f"/v1/status-pages/{code}/items/{{itemGuid}}", api.update_item, methods=["PATCH"]),
-        Route(f"/v1/status-pages/{code}/items/{{itemGuid}}", api.delete_item, methods=["DELETE"]),
+        Route(f"/v1/status-pages/{code}/items/{{itemGuid}}", api.item, methods=["PATCH", "DELETE"]),
     ]
+    files = None
     if api.options.static is not None:
         from .static import SiteFiles
 
-        routes.append(Mount("/", app=SiteFiles(api.options.static)))
+        files = SiteFiles(api.options.static)
+        routes.append(Mount("/", app=files))
 
     async def api_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, ApiError)
@@ -446,7 +460,7 @@ def create_app(api: Api) -> Any:
     app = Starlette(routes=routes, exception_handlers={
         ApiError: api_error, HTTPException: http_error, Exception: server_error})
     app.router.redirect_slashes = False  # a redirected PATCH or POST helps nobody: 404 instead
-    return AccessLog(FastGet(app, api), api.log)
+    return AccessLog(FastGet(app, api, files), api.log)
 
 
 class FastGet:
@@ -458,14 +472,18 @@ class FastGet:
 
     PREFIX = "/v1/status-pages/"
 
-    def __init__(self, app: Any, api: Api) -> None:
+    def __init__(self, app: Any, api: Api, files: Any = None) -> None:
         self.app = app
         self.api = api
+        self.files = files  # the built site, whose mirror has a .json twin of each page
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         path = scope.get("path", "")
         if (scope["type"] == "http" and scope["method"] in ("GET", "HEAD")
                 and path.startswith(self.PREFIX) and "/" not in path[len(self.PREFIX):]):
+            if path.endswith(".json") and self.files is not None:
+                await self.files(scope, receive, send)
+                return
             wanted = None
             for name, value in scope["headers"]:
                 if name == b"if-none-match":

@@ -56,8 +56,18 @@ def _errors(*codes: int) -> dict[str, Any]:
 TIME = {"type": "string", "format": "date-time", "examples": ["2026-06-08T14:30:00Z"]}
 STATE = {"type": "integer", "enum": [0, 1, 2],
          "description": "0 = Pending, 1 = Active, 2 = Complete."}
-SORT_ORDER = {"type": "integer", "minimum": 0, "maximum": MAX_SORT_ORDER}
-TEXT = {"type": "string", "minLength": 1, "maxLength": MAX_TEXT, "pattern": r"\S"}
+# What sspage stores as text (sspage.model.text_problem), as patterns: no control character
+# (a multi-line text may hold tabs and line feeds), and not only spaces.
+_CONTROL = r"\u0000-\u0008\u000b-\u001f\u007f-\u009f\ufffe\uffff"
+_SPACE = r"\t\n\u000b\u000c\r\u001c-\u001f \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+TEXT_PATTERN = rf"^[^{_CONTROL}]*[^{_SPACE}{_CONTROL}][^{_CONTROL}]*$"
+LINE_PATTERN = rf"^[^\t\n{_CONTROL}]*[^{_SPACE}{_CONTROL}][^\t\n{_CONTROL}]*$"
+TEXT = {"type": "string", "minLength": 1, "maxLength": MAX_TEXT, "pattern": TEXT_PATTERN}
+# In requests an optional field may also be null, which means left out (as C#'s int? sends it).
+OPTIONAL_STATE = {"type": ["integer", "null"], "enum": [0, 1, 2, None],
+                  "description": "0 = Pending, 1 = Active, 2 = Complete; null or left out: unchanged "
+                                 "(PATCH) or Pending (create)."}
+OPTIONAL_SORT_ORDER = {"type": ["integer", "null"], "minimum": 0, "maximum": MAX_SORT_ORDER}
 
 SCHEMAS: dict[str, Any] = {
     "StatusItemResponse": {
@@ -105,20 +115,22 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["title"],
         "properties": {
-            "title": {"type": "string", "minLength": 1, "maxLength": MAX_TITLE, "pattern": r"\S"},
-            "items": {"type": "array", "maxItems": MAX_ITEMS, "items": _ref("CreateItemRequest")},
+            "title": {"type": "string", "minLength": 1, "maxLength": MAX_TITLE, "pattern": LINE_PATTERN},
+            "items": {"type": ["array", "null"], "maxItems": MAX_ITEMS,
+                      "items": _ref("CreateItemRequest")},
         },
     },
     "CreateItemRequest": {
         "type": "object",
         "required": ["text"],
-        "properties": {"text": TEXT, "state": STATE, "sortOrder": SORT_ORDER},
+        "properties": {"text": TEXT, "state": OPTIONAL_STATE, "sortOrder": OPTIONAL_SORT_ORDER},
     },
     "UpdateItemRequest": {
         "type": "object",
-        "minProperties": 1,
-        "properties": {"text": TEXT, "state": STATE},
-        "description": "Send at least one of text and state.",
+        "anyOf": [{"required": ["text"], "properties": {"text": TEXT}},
+                  {"required": ["state"], "properties": {"state": STATE}}],
+        "properties": {"text": {"anyOf": [TEXT, {"type": "null"}]}, "state": OPTIONAL_STATE},
+        "description": "Send at least one of text and state (not null).",
     },
     "Problem": {
         "type": "object",
