@@ -180,11 +180,13 @@ def test_integration_key_commands(tmp_path):
     assert run("integration-key", "list").stderr == "No integration keys\n"
 
 
+ZEROS, ONES = "sha256:" + "0" * 64, "sha256:" + "1" * 64
+
+
 @pytest.mark.parametrize("content, message", [
     ("integration_keys:\n  - name: a\n    hash: sha256:nope\n", "integration_keys[0].hash"),
-    ("integration_keys:\n  - name: Bad Name\n    hash: sha256:" + "0" * 64 + "\n", "integration_keys[0].name"),
-    ("integration_keys:\n  - name: a\n    hash: sha256:" + "0" * 64 + "\n  - name: a\n    hash: sha256:"
-     + "1" * 64 + "\n", "same name"),
+    (f"integration_keys:\n  - name: Bad Name\n    hash: {ZEROS}\n", "integration_keys[0].name"),
+    (f"integration_keys:\n  - name: a\n    hash: {ZEROS}\n  - name: a\n    hash: {ONES}\n", "same name"),
 ])
 def test_bad_integration_keys_in_site_yaml(tmp_path, content, message):
     root = make_git_site(tmp_path / "site")

@@ -9,9 +9,11 @@ Commits. By default each request is one commit, published before the client
 hears back. With a group window (``sspage api --group-commit MS``), changes
 that arrive within MS milliseconds of the first one are written as they come
 and committed together, in one commit that lists each change, once the window
-closes: the site lock is held from the first change to that commit, and each
-client hears back only after it. Two changes to one page, or changes by two
-authors, are never grouped: the group is committed first.
+closes; each client hears back only after that commit. Two changes to one
+page, or changes by two authors, are never grouped: the group is committed
+first. Either way the next changes are written while the last ones are being
+committed, and the site lock is held from the first change until everything
+written is committed, so a command-line writer waits for a quiet moment.
 
 :class:`GroupedGit` does this by standing in for the site's
 :class:`~sspage.git.GitStore`: it journals each change as usual before the
@@ -22,6 +24,7 @@ commits only when the writer says so.
 from __future__ import annotations
 
 import concurrent.futures
+import functools
 import queue
 import threading
 import time
@@ -47,48 +50,89 @@ class Written(NamedTuple):
 
 
 class GroupedGit(GitStore):
-    """A GitStore whose commits wait for :meth:`flush`; one commit per flush."""
+    """A GitStore whose commits are made by :meth:`flush`, one per group, on a thread of its own.
+
+    The writer goes on writing the next group's files while the last group is being
+    committed (git's processes do the work, so both cores are used). Commits are made
+    in order, one at a time; a file of a group being committed is not written again
+    until that commit is published.
+    """
 
     def __init__(self, store: GitStore, site: Path, log: Callable[..., None]) -> None:
         super().__init__(store.top, store.git_dir, site)
         self.group: list[Written] = []
         self.log = log
         self.unflushed = False  # a commit failed; its changes are journaled and retried
+        self.inflight: set[str] = set()  # paths of groups handed over but not yet committed
+        self.inflight_lock = threading.Lock()
+        self.committer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="sspage-api-commit")
+        self.last: concurrent.futures.Future[None] | None = None
 
     def begin(self, path: Path, message: str, author: str | None) -> None:
         rel = self.rel(path)
+        with self.inflight_lock:
+            busy = rel in self.inflight
+        if busy or self._entry(rel).exists():
+            # Its last change is still being committed, or a failed commit left it pending
+            # (GitStore.begin commits that at once): let the committer finish first.
+            self.wait()
         if any(w.rel == rel for w in self.group) or (self.group and self.group[0].author != author):
             self.flush()
+            self.wait()
         super().begin(path, message, author)
 
     def finish(self, path: Path, message: str, author: str | None) -> str:
         self.group.append(Written(self.rel(path), message, author))
         return ""
 
-    def flush(self) -> list[str]:
-        """Commit the group (call it under the site lock). Returns the paths committed."""
+    def flush(self, done: Callable[[], None] | None = None) -> None:
+        """Hand the group to the committer; ``done()`` is called once it is committed (or failed)."""
         group, self.group = self.group, []
-        if self.unflushed:
-            self._retry()
-        if not group:
-            return []
         paths = list(dict.fromkeys(w.rel for w in group))
+        with self.inflight_lock:
+            self.inflight.update(paths)
+        self.last = self.committer.submit(self._commit_group, group, paths, done)
+
+    def wait(self) -> None:
+        """Until every group handed over is committed."""
+        if self.last is not None:
+            self.last.result()
+
+    def close(self) -> None:
+        self.wait()
+        self.committer.shutdown()
+
+    def _commit_group(self, group: list[Written], paths: list[str],
+                      done: Callable[[], None] | None) -> None:
+        try:
+            if self.unflushed:
+                self._retry()
+            if group:
+                self._commit(group, paths)
+        except Exception as error:  # noqa: BLE001 - logged; the clients are still answered
+            self.log("error", where="commit", error=repr(error))
+        finally:
+            with self.inflight_lock:
+                self.inflight.difference_update(paths)
+            if done is not None:
+                done()
+
+    def _commit(self, group: list[Written], paths: list[str]) -> None:
         started = time.perf_counter()
         try:
             commit = self.commit(paths, group_message([w.message for w in group]), group[0].author)
         except StoreError as error:
-            # The files are written and journaled: the next flush (or `sspage commit`)
+            # The files are written and journaled: the next commit (or `sspage commit`)
             # commits them. The clients are told their change was made, which it was.
             self.unflushed = True
             self.log("commit_failed", error=str(error), paths=paths,
                      hint="the changes are saved; they are committed with the next change, or "
                           "by `sspage commit`")
-            return []
+            return
         for rel in paths:
             self._entry(rel).unlink(missing_ok=True)
         self.log("commit", commit=commit[:12], changes=len(group), files=len(paths),
                  ms=round((time.perf_counter() - started) * 1000, 1))
-        return paths
 
     def _retry(self) -> None:
         try:
@@ -159,6 +203,8 @@ class Writer:
         """Finish the queued jobs, then stop."""
         self.queue.put(None)
         self.thread.join()
+        if self.git is not None:
+            self.git.close()
 
     def submit(self, work: Callable[[], Any], author: str | None = None) -> concurrent.futures.Future[Any]:
         if self.queue.qsize() >= MAX_QUEUE:
@@ -172,38 +218,58 @@ class Writer:
             job = self.queue.get()
             if job is None:
                 return
-            stop = self._group(job)
+            try:
+                with self.site.lock:
+                    stop = self._drain(job)
+                    if self.git is not None:
+                        self.git.wait()  # everything is committed before the lock is let go
+            except SspageError as error:  # the site lock could not be had: nothing was written
+                if not job.future.done():
+                    job.future.set_exception(error)
+                continue
             if stop:
                 return
 
-    def _group(self, first: Job) -> bool:
-        """Run ``first`` and whatever arrives within the window; commit; answer. True: stop."""
+    def _drain(self, job: Job) -> bool:
+        """Groups back to back, while requests keep coming. True when asked to stop."""
+        while True:
+            done, stop = self._collect(job)
+            changed, self.changed = self.changed, []
+            if self.git is not None:
+                self.git.flush(functools.partial(self._answer, done, changed))
+            else:
+                self._answer(done, changed)
+            if stop:
+                return True
+            try:
+                queued = self.queue.get_nowait()
+            except queue.Empty:
+                return False
+            if queued is None:
+                return True
+            job = queued
+
+    def _collect(self, first: Job) -> tuple[list[tuple[Job, Any, BaseException | None]], bool]:
+        """Run ``first`` and what arrives within the window (or the group limit)."""
         done: list[tuple[Job, Any, BaseException | None]] = []
-        stop = False
-        try:
-            with self.site.lock:
-                self._apply(first, done)
-                deadline = time.monotonic() + self.window
-                while self.window > 0 and len(done) < MAX_GROUP:
-                    remaining = deadline - time.monotonic()
-                    if remaining <= 0:
-                        break
-                    try:
-                        job = self.queue.get(timeout=remaining)
-                    except queue.Empty:
-                        break
-                    if job is None:
-                        stop = True
-                        break
-                    self._apply(job, done)
-                committed = self.git.flush() if self.git is not None else []
-        except SspageError as error:  # the site lock could not be had: nothing was written
-            for job in [first] + [j for j, _, _ in done if j is not first]:
-                if not job.future.done():
-                    job.future.set_exception(error)
-            return stop
-        changed, self.changed = self.changed, []
-        if self.on_commit is not None and (changed or committed):
+        self._apply(first, done)
+        deadline = time.monotonic() + self.window
+        while self.window > 0 and len(done) < MAX_GROUP:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            try:
+                job = self.queue.get(timeout=remaining)
+            except queue.Empty:
+                break
+            if job is None:
+                return done, True
+            self._apply(job, done)
+        return done, False
+
+    def _answer(self, done: list[tuple[Job, Any, BaseException | None]], changed: list[Path]) -> None:
+        """After the group's commit: tell the builder and pusher, then the clients."""
+        if self.on_commit is not None and changed:
             try:
                 self.on_commit(changed)
             except Exception as error:  # noqa: BLE001 - a failed rebuild must not stop writes
@@ -213,7 +279,6 @@ class Writer:
                 job.future.set_exception(failure)
             else:
                 job.future.set_result(result)
-        return stop
 
     def _apply(self, job: Job, done: list[tuple[Job, Any, BaseException | None]]) -> None:
         if job.future.set_running_or_notify_cancel() is False:
