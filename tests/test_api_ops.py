@@ -194,3 +194,17 @@ def test_bad_integration_keys_in_site_yaml(tmp_path, content, message):
         handle.write(content)
     result = run_cli(root, "check", check=False)
     assert result.returncode == 1 and message in result.stdout + result.stderr
+
+
+def test_without_git_the_api_writes_without_committing(tmp_path):
+    import sspage
+
+    sspage.init_site(tmp_path / "plain", title="Plain", base_url="https://status.example.com")
+    with ApiServer(tmp_path / "plain") as server:
+        body, auth = create(server)
+        patched = server.client.patch(
+            f"/v1/status-pages/{body['publicCode']}/items/{body['items'][0]['id']}",
+            json={"state": 1}, headers=auth)
+        assert patched.status_code == 200 and patched.json()["state"] == 1
+        assert not server.events("commit")
+    assert not (tmp_path / "plain" / ".git").exists()
