@@ -34,6 +34,7 @@ from typing import Any, NamedTuple
 
 from ..errors import SspageError, StoreError
 from ..git import GitStore
+from ..yamlio import deferred_dir_sync, sync_deferred
 
 MAX_GROUP = 500  # changes in one grouped commit at most
 MAX_QUEUE = 2_000  # requests waiting for the writer at most; more are told to come back
@@ -49,28 +50,41 @@ class Written(NamedTuple):
     author: str | None
 
 
+class Batch(NamedTuple):
+    group: list[Written]
+    paths: list[str]
+    done: Callable[[], None] | None
+
+
 class GroupedGit(GitStore):
-    """A GitStore whose commits are made by :meth:`flush`, one per group, on a thread of its own.
+    """A GitStore whose commits are made by :meth:`flush`, on a thread of its own.
 
     The writer goes on writing the next group's files while the last group is being
-    committed (git's processes do the work, so both cores are used). Commits are made
+    committed (git's processes do that work, so both cores are used). Commits are made
     in order, one at a time; a file of a group being committed is not written again
-    until that commit is published.
+    until that commit is published. With ``merge``, groups that queued up while a
+    commit was being made are committed together, in one commit (group commit);
+    without it each group is its own commit.
     """
 
-    def __init__(self, store: GitStore, site: Path, log: Callable[..., None]) -> None:
+    def __init__(self, store: GitStore, site: Path, log: Callable[..., None], *,
+                 merge: bool = False) -> None:
         super().__init__(store.top, store.git_dir, site)
         self.group: list[Written] = []
         self.log = log
+        self.merge = merge
         self.unflushed = False  # a commit failed; its changes are journaled and retried
-        self.inflight: set[str] = set()  # paths of groups handed over but not yet committed
-        self.inflight_lock = threading.Lock()
-        self.committer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="sspage-api-commit")
-        self.last: concurrent.futures.Future[None] | None = None
+        self.inflight: set[str] = set()  # paths handed over but not yet committed
+        self.queued: list[Batch] = []
+        self.busy = False
+        self.closing = False
+        self.cond = threading.Condition()
+        self.thread = threading.Thread(target=self._commit_loop, name="sspage-api-commit", daemon=True)
+        self.thread.start()
 
     def begin(self, path: Path, message: str, author: str | None) -> None:
         rel = self.rel(path)
-        with self.inflight_lock:
+        with self.cond:
             busy = rel in self.inflight
         if busy or self._entry(rel).exists():
             # Its last change is still being committed, or a failed commit left it pending
@@ -87,35 +101,62 @@ class GroupedGit(GitStore):
 
     def flush(self, done: Callable[[], None] | None = None) -> None:
         """Hand the group to the committer; ``done()`` is called once it is committed (or failed)."""
+        sync_deferred()  # the group's renames are on disk before they are committed
         group, self.group = self.group, []
         paths = list(dict.fromkeys(w.rel for w in group))
-        with self.inflight_lock:
+        with self.cond:
             self.inflight.update(paths)
-        self.last = self.committer.submit(self._commit_group, group, paths, done)
+            self.queued.append(Batch(group, paths, done))
+            self.cond.notify_all()
 
     def wait(self) -> None:
         """Until every group handed over is committed."""
-        if self.last is not None:
-            self.last.result()
+        with self.cond:
+            while self.queued or self.busy:
+                self.cond.wait()
 
     def close(self) -> None:
         self.wait()
-        self.committer.shutdown()
+        with self.cond:
+            self.closing = True
+            self.cond.notify_all()
+        self.thread.join()
 
-    def _commit_group(self, group: list[Written], paths: list[str],
-                      done: Callable[[], None] | None) -> None:
-        try:
-            if self.unflushed:
-                self._retry()
-            if group:
-                self._commit(group, paths)
-        except Exception as error:  # noqa: BLE001 - logged; the clients are still answered
-            self.log("error", where="commit", error=repr(error))
-        finally:
-            with self.inflight_lock:
+    def _take(self) -> list[Batch]:
+        """The next batch, or with ``merge`` every queued batch of the first one's author."""
+        if not self.merge:
+            return [self.queued.pop(0)]
+        author = next((b.group[0].author for b in self.queued if b.group), None)
+        taken = []
+        while self.queued and (not self.queued[0].group or self.queued[0].group[0].author == author):
+            taken.append(self.queued.pop(0))
+        return taken
+
+    def _commit_loop(self) -> None:
+        while True:
+            with self.cond:
+                while not self.queued and not self.closing:
+                    self.cond.wait()
+                if not self.queued:
+                    return
+                batches = self._take()
+                self.busy = True
+            group = [written for batch in batches for written in batch.group]
+            paths = [path for batch in batches for path in batch.paths]
+            try:
+                if self.unflushed:
+                    self._retry()
+                if group:
+                    self._commit(group, paths)
+            except Exception as error:  # noqa: BLE001 - logged; the clients are still answered
+                self.log("error", where="commit", error=repr(error))
+            for batch in batches:
+                if batch.done is not None:
+                    batch.done()
+            with self.cond:
+                self.busy = False
                 self.inflight.difference_update(paths)
-            if done is not None:
-                done()
+                self.cond.notify_all()
 
     def _commit(self, group: list[Written], paths: list[str]) -> None:
         started = time.perf_counter()
@@ -183,7 +224,7 @@ class Writer:
         self.queue: queue.Queue[Job | None] = queue.Queue()
         self.git: GroupedGit | None = None
         if site.commits:
-            self.git = GroupedGit(site.git, site.root, log)
+            self.git = GroupedGit(site.git, site.root, log, merge=window > 0)
             site._git = self.git  # the library commits through it (see the module docstring)
         self.changed: list[Path] = []
         previous = site.on_change
@@ -252,19 +293,20 @@ class Writer:
     def _collect(self, first: Job) -> tuple[list[tuple[Job, Any, BaseException | None]], bool]:
         """Run ``first`` and what arrives within the window (or the group limit)."""
         done: list[tuple[Job, Any, BaseException | None]] = []
-        self._apply(first, done)
-        deadline = time.monotonic() + self.window
-        while self.window > 0 and len(done) < MAX_GROUP:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
-            try:
-                job = self.queue.get(timeout=remaining)
-            except queue.Empty:
-                break
-            if job is None:
-                return done, True
-            self._apply(job, done)
+        with deferred_dir_sync():  # one fsync of the pages folder for the whole group
+            self._apply(first, done)
+            deadline = time.monotonic() + self.window
+            while self.window > 0 and len(done) < MAX_GROUP:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                try:
+                    job = self.queue.get(timeout=remaining)
+                except queue.Empty:
+                    break
+                if job is None:
+                    return done, True
+                self._apply(job, done)
         return done, False
 
     def _answer(self, done: list[tuple[Job, Any, BaseException | None]], changed: list[Path]) -> None:
