@@ -83,3 +83,34 @@ def test_api_and_cli_writers_at_once(tmp_path, group):
     fsck = subprocess.run(["git", "fsck", "--no-progress"], cwd=root, capture_output=True, text=True)
     assert fsck.returncode == 0 and fsck.stdout == "", fsck.stdout + fsck.stderr
     assert not list((root / ".git" / "sspage-pending").glob("[!.]*"))
+
+
+def test_cli_gets_its_turn_while_the_api_stays_busy(tmp_path):
+    root = make_git_site(tmp_path / "site")
+    with ApiServer(root, "--group-commit", "50") as server:
+        pages = []
+        for n in range(8):
+            body = server.client.post("/v1/status-pages", json={
+                "title": f"Busy {n}", "items": [{"text": "step"}]}).json()
+            pages.append(body)
+        stop = __import__("threading").Event()
+
+        def hammer(body):
+            auth = {"Authorization": f"Bearer {body['apiToken']}"}
+            url = f"/v1/status-pages/{body['publicCode']}/items/{body['items'][0]['id']}"
+            state = 0
+            while not stop.is_set():
+                state = (state + 1) % 3
+                assert server.client.patch(url, json={"state": state}, headers=auth).status_code == 200
+
+        with ThreadPoolExecutor(len(pages)) as pool:
+            futures = [pool.submit(hammer, body) for body in pages]
+            __import__("time").sleep(1.5)
+            proc = cli(root, "item", "add", pages[0]["adminCode"], "from the CLI")
+            out = proc.communicate(timeout=60)
+            stop.set()
+            for future in futures:
+                future.result()
+        assert proc.returncode == 0, out
+    assert "from the CLI" in (root / "content" / "pages" / f"{pages[0]['adminCode']}.yaml").read_text()
+    assert git(root, "status", "--porcelain") == ""

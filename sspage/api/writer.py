@@ -38,6 +38,8 @@ from ..yamlio import deferred_dir_sync, sync_deferred
 
 MAX_GROUP = 500  # changes in one grouped commit at most
 MAX_QUEUE = 2_000  # requests waiting for the writer at most; more are told to come back
+MAX_HOLD = 1.0  # seconds: how long a busy writer keeps the site lock before letting others in
+LOCK_YIELD = 0.06  # seconds: how long it then waits before taking the lock again
 
 
 class Busy(Exception):
@@ -270,9 +272,14 @@ class Writer:
                 continue
             if stop:
                 return
+            if not self.queue.empty():
+                # Busy for a while: leave a command-line writer (which retries the lock
+                # every 50 ms at most) a moment to take its turn.
+                time.sleep(LOCK_YIELD)
 
     def _drain(self, job: Job) -> bool:
-        """Groups back to back, while requests keep coming. True when asked to stop."""
+        """Groups back to back, while requests keep coming (for MAX_HOLD at most). True: stop."""
+        started = time.monotonic()
         while True:
             done, stop = self._collect(job)
             changed, self.changed = self.changed, []
@@ -282,6 +289,8 @@ class Writer:
                 self._answer(done, changed)
             if stop:
                 return True
+            if time.monotonic() - started > MAX_HOLD:
+                return False
             try:
                 queued = self.queue.get_nowait()
             except queue.Empty:
