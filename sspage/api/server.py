@@ -104,6 +104,7 @@ def serve_api(site: Site, *, host: str = "127.0.0.1", port: int = 8080,
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
+        sock.listen(2048)  # connections wait in the backlog from now on, not refused
     except OSError as error:
         sock.close()
         raise ConfigError(f"cannot listen on {host}:{port}: {error.strerror}",
