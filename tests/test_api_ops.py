@@ -208,3 +208,17 @@ def test_without_git_the_api_writes_without_committing(tmp_path):
         assert patched.status_code == 200 and patched.json()["state"] == 1
         assert not server.events("commit")
     assert not (tmp_path / "plain" / ".git").exists()
+
+
+def test_no_commit_and_author_options(tmp_path):
+    root = make_git_site(tmp_path / "site")
+    before = git(root, "rev-list", "--count", "HEAD")
+    with ApiServer(root, global_options=("--no-commit",)) as server:
+        create(server)
+    assert git(root, "rev-list", "--count", "HEAD") == before
+    assert "content/pages/kitchen-renovation.yaml" in git(root, "status", "--porcelain", "-uall")
+    with ApiServer(root, global_options=("--author", "Status bot <bot@example.com>")) as server:
+        create(server, title="Loft")
+    assert git(root, "log", "-1", "--format=%an <%ae>").strip() == "Status bot <bot@example.com>"
+    bad = run_cli(root, "--author", "nobody", "api", check=False)
+    assert bad.returncode == 1 and "--author must look like 'Name <email>'" in bad.stderr

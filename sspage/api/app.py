@@ -56,6 +56,7 @@ class Options:
     write_limit: float = 0.0  # item writes per minute per address; 0: no limit
     max_body: int = MAX_BODY
     author: str = DEFAULT_AUTHOR
+    commit: bool | None = None  # False: write without committing (sspage --no-commit api)
     static: Path | None = None  # the built site to serve beside the API (--build)
     on_commit: list[Callable[[list[Path]], None]] = field(default_factory=list)
 
@@ -70,7 +71,7 @@ class Api:
         self.log = log
         parse_author(options.author)
         self.reader = Site(root)
-        self.site = Site(root, author=options.author)
+        self.site = Site(root, author=options.author, commit=options.commit)
         self.cache = PageCache(self.reader)
         self.writer = Writer(self.site, window=options.group_window, log=log,
                              on_commit=self._committed)

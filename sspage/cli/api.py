@@ -84,7 +84,8 @@ def api(ctx: click.Context, host: str, port: int, build: bool, out: str | None, 
     site: Site = get_site(ctx)
     options = Options(group_window=group_ms / 1000, create_limit=create_limit,
                       key_create_limit=key_create_limit, write_limit=write_limit,
-                      author=ctx.find_root().obj.get("author") or DEFAULT_AUTHOR)
+                      author=ctx.find_root().obj.get("author") or DEFAULT_AUTHOR,
+                      commit=False if ctx.find_root().obj.get("no_commit") else None)
     serve_api(site, host=host, port=port, options=options, build=build,
               out=Path(out) if out else None, push=push, log=Log(access=access_log))
 
