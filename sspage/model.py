@@ -181,6 +181,24 @@ class Page(Struct, kw_only=True, rename="camel", forbid_unknown_fields=True, dic
         return self.history if self.history is not None else config.history
 
 
+INTEGRATION_KEY_NAME_PATTERN = r"^[a-z0-9]+(?:[-_.][a-z0-9]+)*$"
+
+
+class IntegrationKey(Struct, kw_only=True, forbid_unknown_fields=True):
+    """A key that lets an integration create pages at a higher rate; only its hash is stored."""
+
+    name: Annotated[
+        str,
+        Meta(pattern=INTEGRATION_KEY_NAME_PATTERN, max_length=64,
+             description="Who uses the key; API commits made with it name it as their author."),
+    ]
+    hash: Annotated[
+        str,
+        Meta(pattern=TOKEN_HASH_PATTERN, description="Hash of the key; the key itself is never stored."),
+    ]
+    created: UtcTime | None = None
+
+
 class SiteConfig(Struct, kw_only=True, forbid_unknown_fields=True):
     """``content/site.yaml``."""
 
@@ -219,6 +237,10 @@ class SiteConfig(Struct, kw_only=True, forbid_unknown_fields=True):
         Meta(description="Commit each change to git (when the site is in a git work tree). "
              "false writes without committing, like --no-commit."),
     ] = True
+    integration_keys: Annotated[
+        list[IntegrationKey],
+        Meta(description="Keys for page creation through `sspage api` (sspage integration-key)."),
+    ] = []
 
 
 def _to_utc(value: Any) -> Any:

@@ -21,7 +21,7 @@ import msgspec
 
 from .manifest import Listing, PageRecord
 from .model import Item, Page, SiteConfig, State, format_utc
-from .shapes import page_response, to_json
+from .shapes import page_json
 from .theme import Theme
 
 if TYPE_CHECKING:
@@ -190,7 +190,7 @@ class Renderer:
             return [(html_path, html)]
         html = self.render("page.html", html_path, page=self.page_view(page, public_url, history),
                            progress=progress_of(page))
-        mirror = (to_json(page_response(page), check_numbers=False) + "\n").encode()
+        mirror = page_json(page)
         return [(html_path, html)] + [(path, mirror) for path in mirror_paths(code)]
 
     def page_view(self, page: Page, public_url: str,

@@ -37,6 +37,11 @@ def page_response(page: Page) -> dict[str, Any]:
     }
 
 
+def page_json(page: Page) -> bytes:
+    """The bytes of the static JSON mirror and of the API's ``GET``: one function for both."""
+    return (to_json(page_response(page), check_numbers=False) + "\n").encode()
+
+
 def create_response(page: Page, token: str, public_url: str, admin_url: str) -> dict[str, Any]:
     """The 201 body of ``POST /v1/status-pages``. ``adminCode`` is the page's slug."""
     return {

@@ -150,6 +150,13 @@ def site_issues(config: SiteConfig) -> list[Issue]:
             )
     if config.base_url.endswith("/"):
         issues.append(Issue(("base_url",), "must not end with /", "remove the trailing slash"))
+    names: dict[str, int] = {}
+    for index, key in enumerate(config.integration_keys):
+        if key.name in names:
+            issues.append(Issue(("integration_keys", index, "name"),
+                                f"integration_keys[{names[key.name]}] has the same name",
+                                "give each key its own name"))
+        names.setdefault(key.name, index)
     try:
         import zoneinfo
 

@@ -14,9 +14,12 @@ that :func:`to_plain` turns into plain data under the same rules:
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import io
 import itertools
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -421,6 +424,41 @@ def _items_indent(root: Any) -> tuple[int, int]:
 
 
 _TEMP_NUMBERS = itertools.count()
+# Folders whose fsync after a rename is deferred (see deferred_dir_sync), per thread.
+_DEFERRED: contextvars.ContextVar[set[Path] | None] = contextvars.ContextVar("sspage_deferred_dirs",
+                                                                             default=None)
+
+
+@contextlib.contextmanager
+def deferred_dir_sync() -> Iterator[None]:
+    """Within: atomic writes leave their folder's fsync to :func:`sync_deferred` or the end.
+
+    Each file is still written and fsynced before it replaces the old one, so a crash
+    leaves the old file or the new one, never a mix; what waits is only the folder's
+    record of the rename, which one fsync per folder then covers for many files. The
+    HTTP API uses it for a group of changes, and syncs before it commits or answers.
+    """
+    token = _DEFERRED.set(set())
+    try:
+        yield
+    finally:
+        sync_deferred()
+        _DEFERRED.reset(token)
+
+
+def sync_deferred() -> None:
+    """Fsync now the folders whose fsync :func:`deferred_dir_sync` put off."""
+    folders = _DEFERRED.get()
+    while folders:
+        fsync_dir(folders.pop())
+
+
+def _sync_dir(folder: Path) -> None:
+    deferred = _DEFERRED.get()
+    if deferred is None:
+        fsync_dir(folder)
+    else:
+        deferred.add(folder)
 
 
 def atomic_write(path: Path, text: str, newline: str = "\n") -> None:
@@ -455,12 +493,12 @@ def atomic_write(path: Path, text: str, newline: str = "\n") -> None:
         except FileNotFoundError:
             pass
         raise
-    fsync_dir(folder)
+    _sync_dir(folder)
 
 
 def atomic_delete(path: Path) -> None:
     os.unlink(path)
-    fsync_dir(path.parent)
+    _sync_dir(path.parent)
 
 
 def fsync_dir(folder: Path) -> None:

@@ -19,7 +19,8 @@ from .common import EXAMPLE_EPILOG
 # all): `sspage build` need not load the code of `sspage page`.
 COMMANDS = {
     "init": "site", "check": "site", "fmt": "site", "commit": "site", "schema": "site",
-    "completion": "site", "page": "page", "item": "item", "log": "log", "build": "build", "serve": "serve",
+    "completion": "site", "page": "page", "item": "item", "log": "log", "build": "build",
+    "serve": "serve", "api": "api", "integration-key": "api",
 }
 
 
@@ -30,7 +31,7 @@ class SspageGroup(click.Group):
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in COMMANDS and name not in self.commands:
             module = importlib.import_module(f".{COMMANDS[name]}", __name__)
-            self.add_command(getattr(module, name), name)
+            self.add_command(getattr(module, name.replace("-", "_")), name)
         return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context) -> Any:
