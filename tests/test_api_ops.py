@@ -129,7 +129,8 @@ def test_start_up_errors(tmp_path):
     result = run_cli(root, "api", "--create-limit", "lots", check=False)
     assert result.returncode == 2 and "write it like 10/min" in result.stderr
     plain = tmp_path / "plain"
-    subprocess.run([sys.executable, "-m", "sspage", "init", str(plain)], check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "sspage", "init", "--no-git", str(plain)], check=True,
+                   capture_output=True)
     result = run_cli(plain, "api", "--push", "origin", check=False)
     assert result.returncode == 1 and "--push needs a site in a git repository" in result.stderr
     with ApiServer(root) as first:
