@@ -35,6 +35,10 @@ def check_site(site: Site, *, jobs: int | None = None) -> CheckResult:
         site.config  # noqa: B018  (reading it validates it)
     except ContentError as error:
         problems.extend(error.problems)
+    else:  # service content is checked against site.yaml's audiences and statuses
+        from .service.check import check_services
+
+        problems.extend(check_services(site, jobs=jobs).problems)
     paths = site.page_paths()
     problems.extend(_stray_files(site))
     results = parallel_map(_check_chunk, [str(site.root)], paths, jobs=jobs)

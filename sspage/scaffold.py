@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .errors import InputError
-from .model import schema
+from .model import SCHEMA_KINDS, schema
 from .shapes import to_json
 from .store import CONTENT, PAGES, SITE_FILE, Site
 from .validate import Invalid, format_loc, site_from_data
@@ -22,7 +22,7 @@ language: en
 timezone: UTC
 """
 
-GITIGNORE = "/public/\n/.sspage/\n"
+GITIGNORE = "/public/\n/public-*/\n/.sspage/\n"
 
 
 def init_site(root: Path | str, *, title: str = "Status",
@@ -48,5 +48,5 @@ def init_site(root: Path | str, *, title: str = "Status",
 def write_schemas(content: Path) -> None:
     folder = content / "schema"
     folder.mkdir(exist_ok=True)
-    for kind in ("page", "site"):
+    for kind in SCHEMA_KINDS:
         (folder / f"{kind}.schema.json").write_text(to_json(schema(kind)) + "\n", "utf-8")
