@@ -14,9 +14,12 @@ import click
 from ..errors import SspageError
 from .build import build
 from .common import EXAMPLE_EPILOG
+from .incident import incident, maintenance
 from .item import item
 from .page import page
+from .posts import status, template, update
 from .serve import serve
+from .service import component, group, service
 from .site import check, commit, completion, fmt, init, schema
 
 
@@ -53,7 +56,8 @@ def cli(ctx: click.Context, site_dir: str | None, author: str | None, no_commit:
     ctx.obj = {"site_dir": site_dir, "author": author or None, "no_commit": no_commit}
 
 
-for command in (init, check, fmt, commit, schema, completion, page, item, build, serve):
+for command in (init, check, fmt, commit, schema, completion, page, item, build, serve,
+                service, component, group, incident, maintenance, update, status, template):
     cli.add_command(command)
 
 
