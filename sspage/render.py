@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import importlib
 import posixpath
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from html import escape as xml_escape  # xml.sax.saxutils would import urllib.request: 30 ms
 from pathlib import Path
 from typing import Any
@@ -190,8 +190,12 @@ class Renderer:
 
     # -- the whole site -----------------------------------------------------------------
 
-    def site_outputs(self, records: Iterable[PageRecord]) -> list[tuple[str, bytes]]:
-        """index.html, 404.html, sitemap.xml, robots.txt, _headers, .nojekyll and the assets."""
+    def site_outputs(self, records: Iterable[PageRecord],
+                     services: Sequence[Any] = ()) -> list[tuple[str, bytes]]:
+        """index.html, 404.html, sitemap.xml, robots.txt, _headers, .nojekyll and the assets.
+
+        ``services`` are the listings (``ServiceListing``) of listed service pages.
+        """
         records = list(records)
         listed = sorted(
             ((r, r.listing) for r in records if r.listing is not None and not r.expired),
@@ -203,21 +207,24 @@ class Renderer:
                    for record, listing in listed]
         files = [(path, data) for path, data in self.static.values()]
         files += [
-            ("index.html", self.render("index.html", "index.html", pages=entries)),
+            ("index.html", self.render("index.html", "index.html", pages=entries,
+                                       services=list(services))),
             ("404.html", self.render("404.html", None)),
-            ("sitemap.xml", self._sitemap(entries)),
+            ("sitemap.xml", self._sitemap(entries, services)),
             ("robots.txt", self._robots()),
             ("_headers", self._headers(records)),
             (".nojekyll", b""),
         ]
         return files
 
-    def _sitemap(self, entries: list[IndexEntry]) -> bytes:
+    def _sitemap(self, entries: list[IndexEntry], services: Sequence[Any] = ()) -> bytes:
         base = xml_escape(self.config.base_url)
         lines = ['<?xml version="1.0" encoding="UTF-8"?>',
                  '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
-        if entries:
+        if entries or services:
             lines.append(f"<url><loc>{base}/</loc></url>")
+        for service in services:
+            lines.append(f"<url><loc>{base}/{xml_escape(service.url)}</loc></url>")
         for entry in entries:
             lines.append(f"<url><loc>{base}/s/{entry.public_code}</loc>"
                          f"<lastmod>{entry.updated_utc}</lastmod></url>")
@@ -260,7 +267,8 @@ class Renderer:
         if template is None:
             template = self.templates[name] = self._load(name)
         try:
-            text: str = template.render(**self._common(output), **context)
+            # The context may replace a common helper (a service page's own local_time).
+            text: str = template.render({**self._common(output), **context})
         except Exception as error:
             raise self.theme.template_error(error) from None
         return text.encode()

@@ -155,8 +155,8 @@ def _show_node(node: GroupState | ComponentState, depth: int) -> None:
     pad = "  " * depth
     if isinstance(node, GroupState):
         click.echo(f"{pad}{node.name}  [{words(node.effective)}]")
-        children: list[GroupState | ComponentState] = [*node.groups, *node.components]
-        for child in sorted(children, key=lambda n: n.position):
+        children: list[GroupState | ComponentState] = [*node.components, *node.groups]
+        for child in children:
             _show_node(child, depth + 1)
     else:
         own = "" if node.own == node.effective else f" (own status: {words(node.own)})"

@@ -135,7 +135,7 @@ def compute(service: Service, *, effects: Iterable[dict[str, str]],
             groups[component.group].components.append(component)
         else:
             roots.append(component)
-    roots.sort(key=lambda node: (isinstance(node, ComponentState), node.position))
+    roots.sort(key=_display_order)
     for node in roots:
         if isinstance(node, GroupState):
             _settle(node)
@@ -181,6 +181,12 @@ def _hidden_groups(service: Service, audience: str | None) -> set[str]:
         return result
 
     return {g.key for g in service.groups if is_hidden(g.key)}
+
+
+def _display_order(node: GroupState | ComponentState) -> tuple[bool, int]:
+    """Components first, then groups, each in file order (the two lists are separate in
+    service.yaml, so their positions cannot be interleaved)."""
+    return isinstance(node, GroupState), node.position
 
 
 def _settle(group: GroupState) -> str:
