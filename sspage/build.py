@@ -201,6 +201,8 @@ def _plan(folder: str, names: list[str], old: Manifest | None, now: str,
     todo: list[Todo] = []
     restamped = False
     pages = old.pages if old else {}
+    if not names:  # also when there is no pages folder: a site of service pages only
+        return kept, todo, restamped
     directory = os.open(folder, os.O_RDONLY)
     try:
         for name in names:

@@ -82,6 +82,8 @@ def _stray_files(site: Site) -> list[Problem]:
     try:
         names = os.listdir(site.pages_dir)
     except FileNotFoundError:
+        if (site.content_dir / "services").is_dir():
+            return []  # a site of service pages only
         return [Problem(site.display(site.pages_dir), None, None, "", "the pages folder is missing",
                         "run `sspage init` or create it")]
     return [

@@ -26,6 +26,7 @@ class IncidentRecord(msgspec.Struct, array_like=True, frozen=True):
     status: str
     month: str  # YYYY-MM of the start, in the service's time zone
     shown: bool  # published in this build (not private, visible to its audience)
+    updated: str  # its latest time: start, end or update
 
 
 class MaintenanceRecord(msgspec.Struct, array_like=True, frozen=True):

@@ -126,7 +126,8 @@ def make_record(job: _Job, todo: Todo, sha: str, value: Any) -> Any:
         return IncidentRecord(
             todo.mtime_ns, todo.size, sha, ident, value.title, value.impact, format_utc(value.start_utc),
             None if value.end_utc is None else format_utc(value.end_utc), value.status,
-            value.start_utc.astimezone(job.zone).strftime("%Y-%m"), incident_visible(value, job.audience))
+            value.start_utc.astimezone(job.zone).strftime("%Y-%m"), incident_visible(value, job.audience),
+            format_utc(value.updated_utc))
     if todo.kind == "maintenance":
         start, end = format_utc(value.start_utc), format_utc(value.end_utc)
         return MaintenanceRecord(
@@ -370,8 +371,7 @@ class ServiceBuilder:
                 status_file = self.site.content_dir / reader.STATUSES / f"{key}.yaml"
                 status = reader.read_status(self.site, status_file, self.base_rules)
                 tiles.append(pages.status_view(status, self.site.config.status_links))
-        times = [r.start for r in shown] + [r.end for r in shown if r.end] + \
-            [p[1] for p in posts]
+        times = [r.updated for r in shown] + [p[1] for p in posts]
         updated = max(times, default=None)
         main = service_page_path(slug)
         self._stage(main, pages.main_page(
