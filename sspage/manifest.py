@@ -42,7 +42,8 @@ MARKER = ".sspage-build"
 RENDERING_MODULES = ("build.py", "render.py", "theme.py", "markdown.py", "manifest.py",
                      "shapes.py", "model.py", "service/model.py", "service/records.py",
                      "service/compute.py", "service/views.py", "service/build.py",
-                     "service/shapes.py", "service/rules.py")
+                     "service/shapes.py", "service/rules.py", "service/render.py",
+                     "service/reader.py")
 RENDERING_LIBRARIES = ("jinja2", "cmarkgfm", "nh3", "markupsafe")
 
 

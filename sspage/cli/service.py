@@ -256,19 +256,18 @@ def component_rm(site: Site, key: str, service: str | None) -> None:
 def component_list(site: Site, service: str | None, as_json: bool) -> None:
     """List components with their own and their shown (effective) status.
 
-    With --json, Statuspage's component objects.
+    With --json, Statuspage's component objects (groups too, with group: true).
 
     Example:
 
     \b
       sspage component list --json | jq -r '.[] | "\\(.name): \\(.status)"'
     """
-    from ..service.shapes import component_json
+    from ..service.shapes import components_json
 
     svc, state = site.services.state(service)
     if as_json:
-        context = site.services.context(svc)
-        echo_json([component_json(c, context) for c in state.components])
+        echo_json(components_json(state, site.services.context(svc)))
         return
     if not state.components:
         click.echo("No components yet. Add one with: sspage component add KEY NAME", err=True)

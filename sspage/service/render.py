@@ -385,12 +385,13 @@ class ServiceBuilder:
             by_month.setdefault(record.month, []).append(record)
         months = sorted(by_month, reverse=True)
         month_views = [month_view(slug, key, len(by_month[key])) for key in months]
-        self._stage(history_path(slug), pages.history_index(service, month_views))
+        touched = {(t.kind, t.stem) for t in todo} | {("incident", s) for s in plan.removed.get(
+            "incident", ())}
+        if full or old is None or any(kind == "incident" for kind, _ in touched):
+            self._stage(history_path(slug), pages.history_index(service, month_views))
         if full or old is None:
             wanted = set(months)
         else:
-            touched = {(t.kind, t.stem) for t in todo} | {("incident", s) for s in plan.removed.get(
-                "incident", ())}
             wanted = set()
             for kind, stem in touched:
                 if kind == "incident":

@@ -61,12 +61,14 @@ def _time(moment: dt.datetime | None) -> str | None:
     return None if moment is None else format_utc(moment)
 
 
-def component_json(component: ComponentState, context: Context) -> dict[str, Any]:
+def component_json(component: ComponentState, context: Context,
+                   position: int | None = None) -> dict[str, Any]:
+    """Statuspage's component. ``position`` counts from 1 among its siblings, as displayed."""
     return {
         "id": component.id,
         "name": component.name,
         "status": component.effective,
-        "position": component.position + 1,
+        "position": position if position is not None else component.position + 1,
         "description": component.description,
         "group_id": None if component.group is None else _group_id(context, component.group),
         "page_id": context.page_id,
@@ -75,12 +77,13 @@ def component_json(component: ComponentState, context: Context) -> dict[str, Any
     }
 
 
-def group_json(group: GroupState, context: Context) -> dict[str, Any]:
+def group_json(group: GroupState, context: Context, position: int | None = None) -> dict[str, Any]:
+    """A group, which Statuspage lists among components with ``group: true``."""
     return {
         "id": group.id,
         "name": group.name,
         "status": group.effective,
-        "position": group.position + 1,
+        "position": position if position is not None else group.position + 1,
         "description": group.description,
         "group_id": None if group.parent is None else _group_id(context, group.parent),
         "page_id": context.page_id,
@@ -176,6 +179,22 @@ def maintenance_json(window: Maintenance, context: Context, components: Mapping[
     }
 
 
+def components_json(state: ServiceState, context: Context) -> list[dict[str, Any]]:
+    """Groups and components in display order: each group followed by what it holds."""
+    found: list[dict[str, Any]] = []
+
+    def walk(nodes: Sequence[GroupState | ComponentState]) -> None:
+        for position, node in enumerate(nodes, 1):
+            if isinstance(node, GroupState):
+                found.append(group_json(node, context, position))
+                walk([*node.components, *node.groups])
+            else:
+                found.append(component_json(node, context, position))
+
+    walk(state.roots)
+    return found
+
+
 def _component_ref(component: ComponentState) -> dict[str, Any]:
     return {"id": component.id, "name": component.name, "status": component.effective}
 
@@ -184,13 +203,10 @@ def summary_json(state: ServiceState, context: Context, *, updated: dt.datetime 
                  incidents: Sequence[dict[str, Any]],
                  maintenances: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Statuspage's ``summary.json``, plus Oh Dear's ``summarized_status``."""
-    nodes: list[dict[str, Any]] = [group_json(g, context) for g in state.groups]
-    nodes += [component_json(c, context) for c in state.components]
-    nodes.sort(key=lambda node: (node["position"], node["group"]))
     return {
         "page": {"id": context.page_id, "name": context.service.title, "url": context.url,
                  "time_zone": context.timezone, "updated_at": _time(updated)},
-        "components": nodes,
+        "components": components_json(state, context),
         "incidents": list(incidents),
         "scheduled_maintenances": list(maintenances),
         "status": {"indicator": state.indicator, "description": state.description},
