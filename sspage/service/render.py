@@ -302,13 +302,14 @@ class ServiceBuilder:
 
         problems: list[Problem] = []
         for kind in ("incident", "maintenance", "update"):
-            seen: dict[str, Path] = {}
-            folder = reader.kind_dir(self.site, slug, kind)
+            # One pass over ids (strings: a path per record would cost more than the pass).
+            owner: dict[str, str] = {}
             for stem, record in records[kind].items():
-                if record.id in seen:
-                    problems += duplicate_id(self.site, seen, record.id, folder / f"{stem}.yaml")
-                else:
-                    seen[record.id] = folder / f"{stem}.yaml"
+                first = owner.setdefault(record.id, stem)
+                if first != stem:
+                    folder = reader.kind_dir(self.site, slug, kind)
+                    problems += duplicate_id(self.site, {record.id: folder / f"{first}.yaml"},
+                                             record.id, folder / f"{stem}.yaml")
         folder = reader.kind_dir(self.site, slug, "maintenance")
         problems += overlap_problems(self.site, [(str(folder / f"{stem}.yaml"), r.start, r.end, r.components)
                                                  for stem, r in records["maintenance"].items()])
@@ -362,8 +363,9 @@ class ServiceBuilder:
         post_views = [pages.post_view(service, self._read(slug, "update", stem, self.base_rules))
                       for _, _, stem in chosen]
         shown = [r for r in records["incident"].values() if r.shown]
-        past = heapq.nlargest(RECENT_INCIDENTS, (r for r in shown if r.end is not None),
-                              key=lambda r: (r.start, r.id))
+        # Tuples compare in C; ids are unique, so the records themselves are never compared.
+        past = [r for _, _, r in heapq.nlargest(
+            RECENT_INCIDENTS, ((r.start, r.id, r) for r in shown if r.end is not None))]
         tiles = []
         for key in service.statuses:
             record = statuses.get(key)
@@ -371,15 +373,14 @@ class ServiceBuilder:
                 status_file = self.site.content_dir / reader.STATUSES / f"{key}.yaml"
                 status = reader.read_status(self.site, status_file, self.base_rules)
                 tiles.append(pages.status_view(status, self.site.config.status_links))
-        times = [r.updated for r in shown] + [p[1] for p in posts]
-        updated = max(times, default=None)
+        updated = max(max((r.updated for r in shown), default=""), max((p[1] for p in posts), default=""))
         main = service_page_path(slug)
         self._stage(main, pages.main_page(
             service, state, incidents=incidents, active=[v for v in views if v.phase != "scheduled"],
             upcoming=[v for v in views if v.phase == "scheduled"],
             pinned=[v for v in post_views if v.pinned], recent=[v for v in post_views if not v.pinned],
             past=[summary_view(slug, r) for r in past], statuses=tiles,
-            updated=None if updated is None else _utc(updated)))
+            updated=_utc(updated) if updated else None))
         by_month: dict[str, list[IncidentRecord]] = {}
         for record in shown:
             by_month.setdefault(record.month, []).append(record)
@@ -468,6 +469,6 @@ def _stat(path: Path) -> tuple[int, int]:
 
 
 def _utc(text: str) -> Any:
-    import datetime as dt
+    from .views import _parse
 
-    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
+    return _parse(text)

@@ -153,6 +153,7 @@ class ServicePages:
         self.base_url = base_url
         self.site_zone = site_zone
         self._zones: dict[str, Any] = {}
+        self._markdown: dict[str, Any] = {}
 
     def compile(self) -> None:
         """Load the templates workers use before they fork, not once in each."""
@@ -163,9 +164,18 @@ class ServicePages:
     # -- pieces ----------------------------------------------------------------------------
 
     def markdown(self, text: str | None) -> Any:
-        from ..markdown import render_markdown
+        """Sanitised HTML of a Markdown text. Status updates repeat themselves ("This incident
+        has been resolved."), so each distinct text is rendered once per process."""
+        if not text:
+            return None
+        html = self._markdown.get(text)
+        if html is None:
+            from ..markdown import render_markdown
 
-        return self.renderer.markup(render_markdown(text)) if text else None
+            if len(self._markdown) > 4096:
+                self._markdown.clear()
+            html = self._markdown[text] = self.renderer.markup(render_markdown(text))
+        return html
 
     def local_time(self, service: Service) -> Any:
         zone = service.timezone or self.site_zone
@@ -302,7 +312,8 @@ def month_view(slug: str, key: str, count: int) -> MonthView:
 
 
 def _parse(text: str) -> dt.datetime:
-    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.timezone.utc)
+    """A ``format_utc`` time back to a datetime (fromisoformat is C; strptime is not)."""
+    return dt.datetime.fromisoformat(text[:-1]).replace(tzinfo=dt.timezone.utc)
 
 
 def _named(incident: Incident) -> Iterable[str]:
