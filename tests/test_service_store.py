@@ -356,3 +356,18 @@ def test_cli_schema_kinds(runner):
     for kind in ("service", "incident", "maintenance", "update", "template", "status"):
         schema = json.loads(ok(runner("schema", kind)).stdout)
         assert schema["title"] == f"sspage {kind} file"
+
+
+def test_cli_component_and_group_json(site, runner):
+    ok(runner("service", "create", "Acme Cloud", "--slug", "acme"))
+    group = json.loads(ok(runner("group", "add", "core", "Core platform", "--json")).stdout)
+    assert (group["name"], group["group"], group["status"], group["components"]) == (
+        "Core platform", True, "operational", [])
+    body = json.loads(ok(runner("component", "add", "api", "REST API", "--group", "core", "--json")).stdout)
+    assert list(body) == ["id", "name", "status", "position", "description", "group_id", "page_id", "group",
+                          "only_show_if_degraded"]
+    assert body["group_id"] == group["id"] and body["page_id"] == group["page_id"]
+    changed = json.loads(ok(runner("component", "set", "api", "--status", "PD", "--json")).stdout)
+    assert (changed["id"], changed["status"]) == (body["id"], "degraded_performance")
+    post = json.loads(ok(runner("update", "post", "Hi", "--severity", "info", "--json")).stdout)
+    assert json.loads(ok(runner("update", "rm", post["id"], "--json")).stdout) == post

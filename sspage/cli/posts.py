@@ -97,8 +97,9 @@ def pin(site: Site, ref: str, off: bool, service: str | None, as_json: bool) -> 
 @update.command("rm")
 @click.argument("ref", metavar="ID")
 @service_option
+@json_option
 @pass_site
-def remove(site: Site, ref: str, service: str | None) -> None:
+def remove(site: Site, ref: str, service: str | None, as_json: bool) -> None:
     """Remove a posted update (git history keeps it).
 
     Example:
@@ -107,6 +108,9 @@ def remove(site: Site, ref: str, service: str | None) -> None:
       sspage update rm 7c2d
     """
     removed = site.services.remove_update(ref, service=service)
+    if as_json:
+        echo_json(_post_json(site, removed, service))
+        return
     click.echo(f'Removed update "{removed.title}"')
 
 

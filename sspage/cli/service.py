@@ -189,9 +189,10 @@ def component() -> None:
 @click.option("--status", default="operational", show_default=True, metavar="STATUS",
               help="Its own status.")
 @service_option
+@json_option
 @pass_site
 def component_add(site: Site, key: str, name: str, group: str | None, description: str | None,
-                  status: str, service: str | None) -> None:
+                  status: str, service: str | None, as_json: bool) -> None:
     """Add a component to a service.
 
     Example:
@@ -201,6 +202,8 @@ def component_add(site: Site, key: str, name: str, group: str | None, descriptio
     """
     site.services.add_component(key, name, service=service, group=group, description=description,
                                 status=status)
+    if as_json:
+        return _echo_node(site, service, key)
     click.echo(f'Added component "{name}" ({key})')
 
 
@@ -211,9 +214,11 @@ def component_add(site: Site, key: str, name: str, group: str | None, descriptio
 @click.option("--description", metavar="TEXT", help="A new description ('' removes it).")
 @click.option("--group", metavar="KEY", help="Move it to this group ('' takes it out of any).")
 @service_option
+@json_option
 @pass_site
 def component_set(site: Site, key: str, status: str | None, name: str | None,
-                  description: str | None, group: str | None, service: str | None) -> None:
+                  description: str | None, group: str | None, service: str | None,
+                  as_json: bool) -> None:
     """Change a component's own status, name, description or group.
 
     Incidents and active maintenance can still make its shown status worse.
@@ -229,6 +234,8 @@ def component_set(site: Site, key: str, status: str | None, name: str | None,
     if group is not None:
         options["group"] = group or None
     svc = site.services.set_component(key, service=service, status=status, name=name, **options)
+    if as_json:
+        return _echo_node(site, service, key)
     found = next(c for c in svc.components if c.key == key)
     click.echo(f"{found.name} ({key}): {words(found.status)}")
 
@@ -297,9 +304,10 @@ def group() -> None:
 @click.option("--description", metavar="TEXT", help="Shown under its name.")
 @click.option("--collapsed", is_flag=True, help="Shown closed while everything in it is operational.")
 @service_option
+@json_option
 @pass_site
 def group_add(site: Site, key: str, name: str, parent: str | None, description: str | None,
-              collapsed: bool, service: str | None) -> None:
+              collapsed: bool, service: str | None, as_json: bool) -> None:
     """Add a group to a service.
 
     Example:
@@ -309,7 +317,20 @@ def group_add(site: Site, key: str, name: str, parent: str | None, description: 
     """
     site.services.add_group(key, name, service=service, parent=parent, description=description,
                             collapsed=collapsed)
+    if as_json:
+        return _echo_node(site, service, key)
     click.echo(f'Added group "{name}" ({key})')
+
+
+def _echo_node(site: Site, service: str | None, key: str) -> None:
+    """A component's or group's Statuspage JSON, as the page now shows it."""
+    from ..service.shapes import components_json
+
+    svc, state = site.services.state(service)
+    ids = {c.key: c.id for c in state.components} | {g.key: g.id for g in state.groups}
+    wanted = ids.get(key)
+    echo_json(next(node for node in components_json(state, site.services.context(svc))
+                   if node["id"] == wanted))
 
 
 __all__ = ["component", "group", "service", "service_option", "when"]
