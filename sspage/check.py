@@ -105,19 +105,21 @@ def _line_of(path: Path, needle: str) -> int | None:
 
 def parallel_map(func: Callable[..., list[R]], args: list[Any], items: Sequence[T], *,
                  jobs: int | None = None,
-                 progress: Callable[[int, int], None] | None = None) -> list[R]:
+                 progress: Callable[[int, int], None] | None = None,
+                 serial_below: int = SERIAL_BELOW) -> list[R]:
     """``func(*args, chunk)`` over chunks of ``items`` in worker processes, results in order.
 
-    ``progress(done, total)`` is called as chunks finish, for a progress bar.
+    ``progress(done, total)`` is called as chunks finish, for a progress bar. Fewer than
+    ``serial_below`` items run in this process (lower it for items that cost more each).
     """
     jobs = jobs or os.cpu_count() or 1
     total = len(items)
-    if jobs > 1 and total >= SERIAL_BELOW:
+    if jobs > 1 and total >= serial_below:
         import multiprocessing  # only here: small builds and checks never need it
 
         if "fork" not in multiprocessing.get_all_start_methods():
             jobs = 1
-    if jobs <= 1 or total < SERIAL_BELOW:
+    if jobs <= 1 or total < serial_below:
         chunks = _chunks(items, max(1, total // 200)) if progress else [items]
         parts = []
         for chunk in chunks:

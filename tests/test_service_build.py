@@ -232,8 +232,10 @@ def test_hostile_text_is_escaped(acme):
 
 
 def test_clean_and_parallel_builds_are_byte_identical(acme, tmp_path):
-    for number in range(450):  # past the size where the build forks workers
-        write(acme, f"incidents/i{number:03d}.yaml", incident(number, month=f"{1 + number % 5:02d}"))
+    for number in range(450):  # past the sizes where the build forks workers, for files and months
+        year, month = 2024 + number % 30 // 12, 1 + number % 12
+        write(acme, f"incidents/i{number:03d}.yaml",
+              incident(number).replace("2026-06-01T10", f"{year}-{month:02d}-01T10"))
     serial = build_site(sspage.open_site(acme.root), tmp_path / "serial", jobs=1)
     parallel = build_site(sspage.open_site(acme.root), tmp_path / "parallel", jobs=2)
     assert serial.service_files == parallel.service_files
@@ -243,6 +245,7 @@ def test_clean_and_parallel_builds_are_byte_identical(acme, tmp_path):
                           if p.is_file() and p.name != ".sspage-build"}
     assert tree["serial"] == tree["parallel"]
     assert len([n for n in tree["serial"] if "/incidents/" in n]) == 452
+    assert len([n for n in tree["serial"] if "/history/20" in n]) >= 24
 
 
 def test_a_touched_file_is_hashed_but_nothing_is_rendered(acme):
