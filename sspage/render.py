@@ -142,6 +142,7 @@ class Renderer:
         self._site_view = SiteView(title=config.title, base_url=config.base_url,
                                    language=config.language, timezone=config.timezone)
         self._theme_view = ThemeView(name=theme.name, variables=theme.variables)
+        self._commons: dict[str | None, dict[str, Any]] = {}
         # What workers render is compiled before they fork; the site's own pages (index,
         # 404) on first use, which an incremental build often never needs.
         self.templates = {name: self._load(name) for name in ("page.html", "expired.html")}
@@ -274,6 +275,19 @@ class Renderer:
         return text.encode()
 
     def _common(self, output: str | None) -> dict[str, Any]:
+        """The helpers every template gets. They depend only on the output's folder, so they
+        are made once per folder: thousands of incident pages share one."""
+        folder = None if output is None else posixpath.dirname(output)
+        found = self._commons.get(folder)
+        if found is None:
+            if len(self._commons) > 64:  # a page build has a folder per page: do not hoard
+                self._commons.clear()
+            found = self._commons[folder] = self._make_common(output)
+        return found
+
+    def _make_common(self, output: str | None) -> dict[str, Any]:
+        assets: dict[str, str] = {}
+
         def url(path: str) -> str:
             """``path`` (from the site root) as a link from this output file."""
             if output is None:
@@ -282,9 +296,12 @@ class Renderer:
             return relative + "/" if path.endswith("/") and not relative.endswith("/") else relative
 
         def asset(name: str) -> str:
-            if name not in self.static:
-                raise KeyError(f"no static file {name!r} in the theme")
-            return url(self.static[name][0])
+            found = assets.get(name)
+            if found is None:
+                if name not in self.static:
+                    raise KeyError(f"no static file {name!r} in the theme")
+                found = assets[name] = url(self.static[name][0])
+            return found
 
         return {
             "site": self._site_view,
