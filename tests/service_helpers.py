@@ -75,8 +75,11 @@ def service_dir(site: Any, slug: str = "acme") -> Path:
 def write(site: Any, relative: str, text: str, slug: str = "acme") -> Path:
     """``relative`` is under the service folder (``incidents/x.yaml``) or, starting with
     ``/``, under content/ (``/statuses/x.yaml``)."""
-    path = (Path(site.content_dir) / relative[1:]) if relative.startswith("/") else \
-        service_dir(site, slug) / relative
+    path = (
+        (Path(site.content_dir) / relative[1:])
+        if relative.startswith("/")
+        else service_dir(site, slug) / relative
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, "utf-8")
     return path

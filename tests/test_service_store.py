@@ -15,10 +15,33 @@ from service_helpers import OPEN_INCIDENT, SERVICE_YAML, make_service, service_d
 import sspage
 
 NOT_GIT = "Note: not a git repository; changes are saved but not committed\n"
-STATUSPAGE_INCIDENT = ["id", "name", "status", "created_at", "updated_at", "monitoring_at", "resolved_at",
-                       "impact", "shortlink", "started_at", "page_id", "incident_updates", "components"]
-STATIVATE = ["id", "shareId", "name", "value", "type", "accessType", "description", "colorNo",
-             "accessTypeUserList", "accessTypeHistory"]
+STATUSPAGE_INCIDENT = [
+    "id",
+    "name",
+    "status",
+    "created_at",
+    "updated_at",
+    "monitoring_at",
+    "resolved_at",
+    "impact",
+    "shortlink",
+    "started_at",
+    "page_id",
+    "incident_updates",
+    "components",
+]
+STATIVATE = [
+    "id",
+    "shareId",
+    "name",
+    "value",
+    "type",
+    "accessType",
+    "description",
+    "colorNo",
+    "accessTypeUserList",
+    "accessTypeHistory",
+]
 OH_DEAR = ["id", "title", "text", "pinned", "severity", "time", "status_page_url"]
 
 
@@ -54,16 +77,26 @@ def test_effective_status_is_the_worst_of_own_open_incidents_and_active_maintena
     services = acme.services
     _, state = services.state()
     assert {c.key: c.effective for c in state.components} == {
-        "api": "partial_outage", "db": "operational", "cdn": "operational", "web": "operational"}
+        "api": "partial_outage",
+        "db": "operational",
+        "cdn": "operational",
+        "web": "operational",
+    }
     assert (state.indicator, state.description, state.summarized) == (
-        "major", "Partial System Outage", "warning")
+        "major",
+        "Partial System Outage",
+        "warning",
+    )
     # A window in the future changes nothing; the same window while it runs does.
     services.set_component("web", status="degraded_performance")
     services.set_component("api", status="major_outage")
     _, state = services.state(now=dt.datetime(2026, 6, 20, 22, 30, tzinfo=UTC))
     assert {c.key: (c.own, c.effective) for c in state.components} == {
-        "api": ("major_outage", "major_outage"), "db": ("operational", "operational"),
-        "cdn": ("operational", "under_maintenance"), "web": ("degraded_performance", "degraded_performance")}
+        "api": ("major_outage", "major_outage"),
+        "db": ("operational", "operational"),
+        "cdn": ("operational", "under_maintenance"),
+        "web": ("degraded_performance", "degraded_performance"),
+    }
     assert (state.indicator, state.summarized) == ("critical", "down")
     _, later = services.state(now=dt.datetime(2026, 6, 20, 23, 0, tzinfo=UTC))  # auto end
     assert {c.key: c.effective for c in later.components}["cdn"] == "operational"
@@ -85,7 +118,10 @@ def test_maintenance_only_banner(acme):
     acme.services.resolve_incident("open00000001")
     _, state = acme.services.state(now=dt.datetime(2026, 6, 20, 22, 30, tzinfo=UTC))
     assert (state.indicator, state.description, state.summarized) == (
-        "none", "Service Under Maintenance", "warning")
+        "none",
+        "Service Under Maintenance",
+        "warning",
+    )
 
 
 def test_private_and_audience_incidents_do_not_change_the_public_status(acme):
@@ -105,12 +141,16 @@ def test_private_and_audience_incidents_do_not_change_the_public_status(acme):
 def test_open_update_resolve_reopen(acme, clock):
     services = acme.services
     opened = services.open_incident("Login fails", components={"web": "MO"}, message="Looking.")
-    assert (opened.impact, opened.status, opened.components) == ("critical", "investigating",
-                                                                 {"web": "major_outage"})
+    assert (opened.impact, opened.status, opened.components) == (
+        "critical",
+        "investigating",
+        {"web": "major_outage"},
+    )
     assert opened.path == service_dir(acme) / "incidents" / "2026-06-08-login-fails.yaml"
     clock.advance(minutes=10)
-    updated = services.update_incident(opened.id[:6], status="monitoring", message="Fixed, watching.",
-                                       components=["web=operational"])
+    updated = services.update_incident(
+        opened.id[:6], status="monitoring", message="Fixed, watching.", components=["web=operational"]
+    )
     assert updated.status == "monitoring" and updated.component_effects() == {"web": "operational"}
     clock.advance(minutes=10)
     resolved = services.resolve_incident("2026-06-08-login-fails")
@@ -124,7 +164,9 @@ def test_open_update_resolve_reopen(acme, clock):
 
 
 def test_written_file_reads_like_a_hand_written_one(acme):
-    opened = acme.services.open_incident("Login fails", components={"web": "PD"}, message="Line one\nline two")
+    opened = acme.services.open_incident(
+        "Login fails", components={"web": "PD"}, message="Line one\nline two"
+    )
     text = opened.path.read_text("utf-8")
     assert text == (
         "# yaml-language-server: $schema=../../../schema/incident.schema.json\n"
@@ -140,13 +182,16 @@ def test_written_file_reads_like_a_hand_written_one(acme):
         "    status: investigating\n"
         "    message: |-\n"
         "      Line one\n"
-        "      line two\n")
+        "      line two\n"
+    )
 
 
 def test_comments_survive_every_kind_of_change(acme, clock):
     path = service_dir(acme) / "service.yaml"
-    path.write_text("# The Acme page\n" + SERVICE_YAML.replace("    name: Database\n",
-                                                                "    name: Database  # primary\n"), "utf-8")
+    path.write_text(
+        "# The Acme page\n" + SERVICE_YAML.replace("    name: Database\n", "    name: Database  # primary\n"),
+        "utf-8",
+    )
     acme.services.set_component("db", status="partial_outage")  # in place
     acme.services.add_component("queue", "Job queue", group="core")  # a round trip
     text = path.read_text("utf-8")
@@ -162,8 +207,12 @@ def test_comments_survive_every_kind_of_change(acme, clock):
 def test_maintenance_schedule_start_complete(acme, clock):
     services = acme.services
     window = services.schedule_maintenance(
-        "DB upgrade", start=dt.datetime(2026, 7, 1, 20, tzinfo=UTC), end=dt.datetime(2026, 7, 1, 21, tzinfo=UTC),
-        components=["db"], message="Writes pause.")
+        "DB upgrade",
+        start=dt.datetime(2026, 7, 1, 20, tzinfo=UTC),
+        end=dt.datetime(2026, 7, 1, 21, tzinfo=UTC),
+        components=["db"],
+        message="Writes pause.",
+    )
     assert window.status == "scheduled" and window.auto_start and window.auto_end
     started = services.start_maintenance(window.id, message="Started early.")
     assert started.status == "in_progress"
@@ -176,11 +225,18 @@ def test_maintenance_schedule_start_complete(acme, clock):
 
 
 def test_templates(acme):
-    write(acme, "/templates/db-down.yaml", "title: Database unavailable\ntext: We are on it.\n"
-          "impact: critical\nstatus: identified\nseverity: high\n")
+    write(
+        acme,
+        "/templates/db-down.yaml",
+        "title: Database unavailable\ntext: We are on it.\n"
+        "impact: critical\nstatus: identified\nseverity: high\n",
+    )
     incident = acme.services.open_incident(template="db-down", components=["db=MO"])
-    assert (incident.title, incident.impact, incident.status) == ("Database unavailable", "critical",
-                                                                  "identified")
+    assert (incident.title, incident.impact, incident.status) == (
+        "Database unavailable",
+        "critical",
+        "identified",
+    )
     assert incident.updates[0].message == "We are on it."
     post = acme.services.post_update(template="db-down")
     assert (post.title, post.severity, post.text) == ("Database unavailable", "high", "We are on it.")
@@ -203,7 +259,11 @@ def test_status_set_creates_then_updates(acme, clock):
     clock.advance(minutes=5)
     changed = acme.services.set_status("deploy-freeze", value="MONDAY")
     assert (changed.name, changed.value, changed.color_no, changed.access_type) == (
-        "Deploy freeze", "MONDAY", 3, "public")
+        "Deploy freeze",
+        "MONDAY",
+        3,
+        "public",
+    )
     assert changed.updated_utc == clock.now and created.id == changed.id
 
 
@@ -211,10 +271,20 @@ def test_times_are_entered_in_the_page_time_zone(acme, runner):
     ok(runner("incident", "open", "Paris time", "--at", "2026-06-08T12:00", "--component", "db=PD"))
     incident = acme.services.incident("2026-06-08-paris-time")
     assert incident.start_utc == dt.datetime(2026, 6, 8, 10, 0, tzinfo=UTC)  # CEST is UTC+2
-    ok(runner("incident", "update", "2026-06-08-paris-time", "--at", "2026-06-08T11:00:00Z",
-              "--message", "UTC given"))
-    assert acme.services.incident("2026-06-08-paris-time").updates[-1].time_utc == \
-        dt.datetime(2026, 6, 8, 11, 0, tzinfo=UTC)
+    ok(
+        runner(
+            "incident",
+            "update",
+            "2026-06-08-paris-time",
+            "--at",
+            "2026-06-08T11:00:00Z",
+            "--message",
+            "UTC given",
+        )
+    )
+    assert acme.services.incident("2026-06-08-paris-time").updates[-1].time_utc == dt.datetime(
+        2026, 6, 8, 11, 0, tzinfo=UTC
+    )
 
 
 # -- commits -----------------------------------------------------------------------------------
@@ -225,8 +295,9 @@ def test_every_change_is_one_commit_of_one_file(repo, clock):
     incident = services.open_incident("Login fails", components={"web": "MO"}, message="Looking.")
     services.update_incident(incident.id, status="identified", message="Found it.")
     services.resolve_incident(incident.id)
-    window = services.schedule_maintenance("DB", start=T0 + dt.timedelta(days=3),
-                                           end=T0 + dt.timedelta(days=3, hours=1), components=["db"])
+    window = services.schedule_maintenance(
+        "DB", start=T0 + dt.timedelta(days=3), end=T0 + dt.timedelta(days=3, hours=1), components=["db"]
+    )
     services.complete_maintenance(window.id)
     post = services.post_update("Hello", severity="info")
     services.pin_update(post.id)
@@ -238,15 +309,15 @@ def test_every_change_is_one_commit_of_one_file(repo, clock):
     log = git(repo.root, "log", "--format=%s|%(trailers:only,unfold,separator=;)", "-9").splitlines()
     assert log == [
         "status freeze: TODAY|Sspage-Status: freeze",
-        f"Acme Cloud: remove update \"Hello\"|Sspage-Service: acme;Sspage-Update: {post.id}",
-        f"Acme Cloud: pin update \"Hello\"|Sspage-Service: acme;Sspage-Update: {post.id}",
-        f"Acme Cloud: post update \"Hello\" (info)|Sspage-Service: acme;Sspage-Update: {post.id}",
-        f"Acme Cloud: maintenance \"DB\" completed|Sspage-Service: acme;Sspage-Maintenance: {window.id}",
-        "Acme Cloud: schedule maintenance \"DB\" 2026-06-11T14:30:00Z to 2026-06-11T15:30:00Z|"
+        f'Acme Cloud: remove update "Hello"|Sspage-Service: acme;Sspage-Update: {post.id}',
+        f'Acme Cloud: pin update "Hello"|Sspage-Service: acme;Sspage-Update: {post.id}',
+        f'Acme Cloud: post update "Hello" (info)|Sspage-Service: acme;Sspage-Update: {post.id}',
+        f'Acme Cloud: maintenance "DB" completed|Sspage-Service: acme;Sspage-Maintenance: {window.id}',
+        'Acme Cloud: schedule maintenance "DB" 2026-06-11T14:30:00Z to 2026-06-11T15:30:00Z|'
         f"Sspage-Service: acme;Sspage-Maintenance: {window.id}",
-        f"Acme Cloud: resolve incident \"Login fails\"|Sspage-Service: acme;Sspage-Incident: {incident.id}",
-        f"Acme Cloud: incident \"Login fails\" identified|Sspage-Service: acme;Sspage-Incident: {incident.id}",
-        f"Acme Cloud: open incident \"Login fails\" (critical)|Sspage-Service: acme;Sspage-Incident: {incident.id}",
+        f'Acme Cloud: resolve incident "Login fails"|Sspage-Service: acme;Sspage-Incident: {incident.id}',
+        f'Acme Cloud: incident "Login fails" identified|Sspage-Service: acme;Sspage-Incident: {incident.id}',
+        f'Acme Cloud: open incident "Login fails" (critical)|Sspage-Service: acme;Sspage-Incident: {incident.id}',
     ]
     counts = [len(git(repo.root, "show", "--format=", "--name-only", f"HEAD~{n}").split()) for n in range(9)]
     assert counts == [1] * 9
@@ -268,8 +339,13 @@ def test_cli_incident_flow(acme, runner):
     assert body["shortlink"] == f"https://status.example.com/status/acme/incidents/{ident}.html"
     assert [u["status"] for u in body["incident_updates"]] == ["monitoring", "investigating"]
     assert body["incident_updates"][1]["affected_components"] == [
-        {"code": body["components"][0]["id"], "name": "Website", "old_status": "operational",
-         "new_status": "major_outage"}]
+        {
+            "code": body["components"][0]["id"],
+            "name": "Website",
+            "old_status": "operational",
+            "new_status": "major_outage",
+        }
+    ]
     resolved = ok(runner("incident", "resolve", ident))
     assert resolved.stdout == f'Resolved incident {ident} "Login fails" (critical, resolved)\n'
     listing = ok(runner("incident", "list")).stdout.splitlines()
@@ -292,13 +368,24 @@ def test_cli_service_show_and_component_list(acme, runner):
         "      ✓ CDN (cdn): operational",
     ]
     summary = json.loads(ok(runner("service", "show", "--json")).stdout)
-    assert list(summary) == ["page", "components", "incidents", "scheduled_maintenances", "status",
-                             "summarized_status"]
+    assert list(summary) == [
+        "page",
+        "components",
+        "incidents",
+        "scheduled_maintenances",
+        "status",
+        "summarized_status",
+    ]
     assert summary["status"] == {"indicator": "major", "description": "Partial System Outage"}
     assert summary["page"]["time_zone"] == "Europe/Paris"
     assert [(c["name"], c["position"], c["group"]) for c in summary["components"]] == [
-        ("Website", 1, False), ("Core platform", 2, True), ("REST API", 1, False),
-        ("Database", 2, False), ("Edge", 3, True), ("CDN", 1, False)]
+        ("Website", 1, False),
+        ("Core platform", 2, True),
+        ("REST API", 1, False),
+        ("Database", 2, False),
+        ("Edge", 3, True),
+        ("CDN", 1, False),
+    ]
     groups = [c for c in summary["components"] if c["group"]]
     assert [g["name"] for g in groups] == ["Core platform", "Edge"]
     listing = ok(runner("component", "list")).stdout
@@ -306,35 +393,79 @@ def test_cli_service_show_and_component_list(acme, runner):
 
 
 def test_cli_status_set_json_is_stativates_shape(acme, runner):
-    body = json.loads(ok(runner("status", "set", "deploy-freeze", "--value", "TODAY", "--name",
-                                "Deploy freeze", "--color", "3", "--json")).stdout)
+    body = json.loads(
+        ok(
+            runner(
+                "status",
+                "set",
+                "deploy-freeze",
+                "--value",
+                "TODAY",
+                "--name",
+                "Deploy freeze",
+                "--color",
+                "3",
+                "--json",
+            )
+        ).stdout
+    )
     assert list(body) == STATIVATE
     assert (body["name"], body["value"], body["type"], body["accessType"], body["colorNo"]) == (
-        "Deploy freeze", "TODAY", "text", "public", 3)
-    again = json.loads(ok(runner("status", "set", "deploy-freeze", "--value", "MONDAY", "--private",
-                                 "--json")).stdout)
+        "Deploy freeze",
+        "TODAY",
+        "text",
+        "public",
+        3,
+    )
+    again = json.loads(
+        ok(runner("status", "set", "deploy-freeze", "--value", "MONDAY", "--private", "--json")).stdout
+    )
     assert (again["id"], again["value"], again["accessType"]) == (body["id"], "MONDAY", "private")
-    assert ok(runner("status", "show", "deploy-freeze")).stdout == \
-        "deploy-freeze: MONDAY · Deploy freeze · colour 3 (private)\n"
+    assert (
+        ok(runner("status", "show", "deploy-freeze")).stdout
+        == "deploy-freeze: MONDAY · Deploy freeze · colour 3 (private)\n"
+    )
 
 
 def test_cli_update_post_json_is_oh_dears_shape(acme, runner):
-    body = json.loads(ok(runner("update", "post", "New region", "--text", "Paris", "--severity", "info",
-                                "--pinned", "--json")).stdout)
+    body = json.loads(
+        ok(
+            runner(
+                "update", "post", "New region", "--text", "Paris", "--severity", "info", "--pinned", "--json"
+            )
+        ).stdout
+    )
     assert list(body) == OH_DEAR
     assert body["time"] == "2026-06-08 16:30:00"  # the page's time zone, Europe/Paris
     assert body["pinned"] is True and body["status_page_url"] == "https://status.example.com/status/acme/"
 
 
 def test_cli_maintenance_flow(acme, runner):
-    out = ok(runner("maintenance", "schedule", "DB upgrade", "--start", "2026-07-01T22:00",
-                    "--end", "2026-07-01T23:00", "--component", "db", "--json")).stdout
+    out = ok(
+        runner(
+            "maintenance",
+            "schedule",
+            "DB upgrade",
+            "--start",
+            "2026-07-01T22:00",
+            "--end",
+            "2026-07-01T23:00",
+            "--component",
+            "db",
+            "--json",
+        )
+    ).stdout
     body = json.loads(out)
     assert (body["scheduled_for"], body["scheduled_until"], body["status"]) == (
-        "2026-07-01T20:00:00Z", "2026-07-01T21:00:00Z", "scheduled")
+        "2026-07-01T20:00:00Z",
+        "2026-07-01T21:00:00Z",
+        "scheduled",
+    )
     started = ok(runner("maintenance", "start", body["id"]))
-    assert started.stdout == (f'Started maintenance {body["id"]} "DB upgrade" (in progress, '
-                              "2026-07-01T20:00:00Z to 2026-07-01T21:00:00Z)\n")
+    assert started.stdout == (
+        f'Started maintenance {body["id"]} "DB upgrade" (in progress, '
+        "2026-07-01T20:00:00Z to 2026-07-01T21:00:00Z)\n"
+    )
     ok(runner("maintenance", "complete", body["id"], "--message", "Done."))
     assert "completed" in ok(runner("maintenance", "list")).stdout
 
@@ -346,7 +477,9 @@ def test_cli_create_service_and_components(site, runner):
     ok(runner("component", "add", "api", "REST API", "--group", "core"))
     assert ok(runner("component", "set", "api", "--status", "MO")).stdout == "REST API (api): major outage\n"
     data = yaml.safe_load((service_dir(site) / "service.yaml").read_text("utf-8"))
-    assert data["components"] == [{"key": "api", "name": "REST API", "group": "core", "status": "major_outage"}]
+    assert data["components"] == [
+        {"key": "api", "name": "REST API", "group": "core", "status": "major_outage"}
+    ]
     ok(runner("component", "rm", "api"))
     assert yaml.safe_load((service_dir(site) / "service.yaml").read_text("utf-8"))["components"] == []
     assert ok(runner("check")).exit_code == 0
@@ -362,10 +495,23 @@ def test_cli_component_and_group_json(site, runner):
     ok(runner("service", "create", "Acme Cloud", "--slug", "acme"))
     group = json.loads(ok(runner("group", "add", "core", "Core platform", "--json")).stdout)
     assert (group["name"], group["group"], group["status"], group["components"]) == (
-        "Core platform", True, "operational", [])
+        "Core platform",
+        True,
+        "operational",
+        [],
+    )
     body = json.loads(ok(runner("component", "add", "api", "REST API", "--group", "core", "--json")).stdout)
-    assert list(body) == ["id", "name", "status", "position", "description", "group_id", "page_id", "group",
-                          "only_show_if_degraded"]
+    assert list(body) == [
+        "id",
+        "name",
+        "status",
+        "position",
+        "description",
+        "group_id",
+        "page_id",
+        "group",
+        "only_show_if_degraded",
+    ]
     assert body["group_id"] == group["id"] and body["page_id"] == group["page_id"]
     changed = json.loads(ok(runner("component", "set", "api", "--status", "PD", "--json")).stdout)
     assert (changed["id"], changed["status"]) == (body["id"], "degraded_performance")

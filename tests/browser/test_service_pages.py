@@ -14,16 +14,20 @@ from typing import Any
 
 import pytest
 import yaml
-from test_pages import axe_report, luminance, run_axe, watch, RELATIVE_LUMINANCE, UNWRAP_NOSCRIPT
+from test_pages import RELATIVE_LUMINANCE, UNWRAP_NOSCRIPT, axe_report, luminance, run_axe, watch
 
 pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[2]
 SERVICE = REPO / "content" / "services" / "northwind-online"
 BASE = "status/northwind-online/"
-STATUS_WORDS = {"operational": "Operational", "degraded_performance": "Degraded performance",
-                "partial_outage": "Partial outage", "major_outage": "Major outage",
-                "under_maintenance": "Under maintenance"}
+STATUS_WORDS = {
+    "operational": "Operational",
+    "degraded_performance": "Degraded performance",
+    "partial_outage": "Partial outage",
+    "major_outage": "Major outage",
+    "under_maintenance": "Under maintenance",
+}
 
 
 def _load(folder: str) -> list[dict[str, Any]]:
@@ -36,14 +40,26 @@ WINDOWS = _load("maintenance")
 POSTS = _load("updates")
 OPEN = [i for i in INCIDENTS if i.get("endUtc") is None]
 RESOLVED = [i for i in INCIDENTS if i.get("endUtc") is not None]
-STATUSES = {p.stem: yaml.safe_load(p.read_text("utf-8"))
-            for p in sorted((REPO / "content" / "statuses").glob("*.yaml"))}
-PAGES = [BASE, f"{BASE}history/", f"{BASE}history/2026-06.html",
-         *(f"{BASE}incidents/{i['id']}.html" for i in INCIDENTS),
-         *(f"{BASE}maintenance/{m['id']}.html" for m in WINDOWS),
-         *(f"st/{s['shareId']}/" for s in STATUSES.values())]
-PAGE_IDS = ["main", "history", "month", *(f"incident-{i['id']}" for i in INCIDENTS),
-            *(f"window-{m['id']}" for m in WINDOWS), *(f"status-{k}" for k in STATUSES)]
+STATUSES = {
+    p.stem: yaml.safe_load(p.read_text("utf-8"))
+    for p in sorted((REPO / "content" / "statuses").glob("*.yaml"))
+}
+PAGES = [
+    BASE,
+    f"{BASE}history/",
+    f"{BASE}history/2026-06.html",
+    *(f"{BASE}incidents/{i['id']}.html" for i in INCIDENTS),
+    *(f"{BASE}maintenance/{m['id']}.html" for m in WINDOWS),
+    *(f"st/{s['shareId']}/" for s in STATUSES.values()),
+]
+PAGE_IDS = [
+    "main",
+    "history",
+    "month",
+    *(f"incident-{i['id']}" for i in INCIDENTS),
+    *(f"window-{m['id']}" for m in WINDOWS),
+    *(f"status-{k}" for k in STATUSES),
+]
 
 
 def effective(key: str) -> str:
@@ -83,8 +99,7 @@ def test_main_page_says_everything(demo_server: Any, new_page: Callable[..., Any
         article = page.locator("article.incident", has_text=incident["title"])
         assert article.count() == 1
         texts = article.locator(".tl li .prose").all_inner_texts()
-        expected = [" ".join(u["message"].replace("**", "").split())
-                    for u in reversed(incident["updates"])]
+        expected = [" ".join(u["message"].replace("**", "").split()) for u in reversed(incident["updates"])]
         assert [" ".join(t.split()) for t in texts] == expected
     for window in WINDOWS:
         assert page.locator("article.window", has_text=window["title"]).count() == 1
@@ -94,15 +109,16 @@ def test_main_page_says_everything(demo_server: Any, new_page: Callable[..., Any
     # Pinned posts come first, then the rest, newest first.
     titles = page.locator("article.post h3").all_inner_texts()
     pinned = [p["title"] for p in POSTS if p.get("pinned")]
-    recent = [p["title"] for p in sorted((p for p in POSTS if not p.get("pinned")),
-                                         key=lambda p: p["timeUtc"], reverse=True)]
+    recent = [
+        p["title"]
+        for p in sorted((p for p in POSTS if not p.get("pinned")), key=lambda p: p["timeUtc"], reverse=True)
+    ]
     assert titles == pinned + recent
     assert page.locator(".pasts li a").all_inner_texts() == [i["title"] for i in RESOLVED]
 
 
 @pytest.mark.parametrize("js", [True, False], ids=["js", "nojs"])
-def test_groups_collapse_without_javascript(demo_server: Any, new_page: Callable[..., Any],
-                                            js: bool) -> None:
+def test_groups_collapse_without_javascript(demo_server: Any, new_page: Callable[..., Any], js: bool) -> None:
     page = new_page(java_script_enabled=js)
     page.goto(f"{demo_server.url}/{BASE}")
     groups = page.locator("details")
@@ -159,13 +175,17 @@ def test_status_share_pages(demo_server: Any, new_page: Callable[..., Any]) -> N
         assert page.locator("h1").inner_text().strip() == status["name"]
         assert page.locator(".big .value").inner_text().strip() == status["value"]
         body = page.request.get(f"{demo_server.url}/st/{status['shareId']}/status.json").json()
-        assert (body["name"], body["value"], body["colorNo"]) == (status["name"], status["value"],
-                                                                  status["colorNo"])
+        assert (body["name"], body["value"], body["colorNo"]) == (
+            status["name"],
+            status["value"],
+            status["colorNo"],
+        )
 
 
 @pytest.mark.parametrize("path", PAGES, ids=PAGE_IDS)
-def test_no_console_errors_or_foreign_requests(demo_server: Any, new_page: Callable[..., Any],
-                                               path: str) -> None:
+def test_no_console_errors_or_foreign_requests(
+    demo_server: Any, new_page: Callable[..., Any], path: str
+) -> None:
     page = new_page()
     problems = watch(page, demo_server.url)
     page.goto(f"{demo_server.url}/{path}", wait_until="networkidle")
@@ -210,8 +230,9 @@ def test_status_is_not_told_by_colour_alone(demo_server: Any, new_page: Callable
 
 @pytest.mark.parametrize("mode", ["js", "nojs", "dark"])
 @pytest.mark.parametrize("path", PAGES, ids=PAGE_IDS)
-def test_axe_finds_no_violations(demo_server: Any, new_page: Callable[..., Any], path: str,
-                                 mode: str) -> None:
+def test_axe_finds_no_violations(
+    demo_server: Any, new_page: Callable[..., Any], path: str, mode: str
+) -> None:
     import re
 
     url = f"{demo_server.url}/{path}"
@@ -220,8 +241,9 @@ def test_axe_finds_no_violations(demo_server: Any, new_page: Callable[..., Any],
         off.goto(url)
         html = re.sub(r"<script\b.*?</script\s*>", "", off.content(), flags=re.S | re.I)
         page = new_page()
-        page.route(url, lambda route: route.fulfill(status=200, content_type="text/html; charset=utf-8",
-                                                    body=html))
+        page.route(
+            url, lambda route: route.fulfill(status=200, content_type="text/html; charset=utf-8", body=html)
+        )
         page.goto(url)
         page.evaluate(UNWRAP_NOSCRIPT)
     else:
