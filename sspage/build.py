@@ -60,6 +60,9 @@ from .theme import load_theme
 if TYPE_CHECKING:
     from .model import SiteConfig
     from .render import Renderer
+    from .service.build import Plan as ServicePlan
+    from .service.build import Result as ServiceResult
+    from .service.records import ServicesManifest
     from .theme import Theme
     from .timeline import Timelines
 
@@ -75,6 +78,8 @@ class BuildResult:
     removed: int  # pages whose outputs this build deleted
     seconds: float
     notes: list[str] = field(default_factory=list)  # to tell the user once (missing history...)
+    services: int = 0  # service pages in the site
+    service_files: int = 0  # service outputs rendered by this build
 
 
 class Todo(NamedTuple):
@@ -128,21 +133,31 @@ def build_time() -> dt.datetime:
 def build_site(site: Site, out: Path | str | None = None, *, jobs: int | None = None,
                clean: bool = False,
                progress: Callable[[int, int], None] | None = None,
-               changed: Collection[str] | None = None) -> BuildResult:
+               changed: Collection[str] | None = None, audience: str | None = None) -> BuildResult:
     """Build ``site`` into ``out`` (default ``public/`` in the site). ``clean`` renders every page.
+
+    ``audience`` builds what that audience (site.yaml ``audiences``) may see of service
+    pages, into ``public-<audience>/`` by default: a separate site, for a host's access control.
 
     ``progress(done, total)`` is told how many of the pages to render are done.
     ``changed``, from a file watcher, names the only page slugs whose files may have
     changed since this output's last build; the others are not even stat'ed.
     None (the default) checks every file.
     """
+    from .service.build import plan as plan_services
+
     started = time.perf_counter()
-    out = Path(out).resolve() if out is not None else site.root / DEFAULT_OUT
+    config = site.config  # validates site.yaml first: a bad config is reported on its own
+    if audience is not None and audience not in config.audiences:
+        raise BuildError(f"unknown audience {audience!r}",
+                         hint="audiences in site.yaml: " + (", ".join(config.audiences) or "none"))
+    default = DEFAULT_OUT if audience is None else f"{DEFAULT_OUT}-{audience}"
+    out = Path(out).resolve() if out is not None else site.root / default
     _check_out(site, out)
     now = build_time()
-    config = site.config  # validates site.yaml first: a bad config is reported on its own
     theme = load_theme(site.root, config.theme)
-    inputs = inputs_fingerprint(theme.fingerprint(), msgspec.json.encode(config))
+    inputs = inputs_fingerprint(theme.fingerprint(), msgspec.json.encode(config)
+                                + (b"" if audience is None else b"\0audience " + audience.encode()))
     state = state_dir(site.root, out)
     with SiteLock(state / "lock"):
         old = load_manifest(site.root, out)
@@ -151,24 +166,32 @@ def build_site(site: Site, out: Path | str | None = None, *, jobs: int | None = 
         kept, todo, restamped, removed = plan.kept, plan.todo, plan.restamped, plan.removed
         history = _History(site)
         history.refresh(kept, todo, old, config, str(site.pages_dir))
-        if todo or removed or full:
+        services = plan_services(site, None if full or old is None else old.services, format_utc(now),
+                                 changed=changed, audience=audience)
+        if todo or removed or full or services.dirty:
             renderer = _renderer(site, theme, inputs)
-            records, site_outputs = _render_and_commit(site, out, renderer, now, old, kept, todo,
-                                                       removed, jobs, history, progress=progress,
-                                                       full=full)
+            records, site_outputs, service_result = _render_and_commit(
+                site, out, renderer, now, old, kept, todo, removed, jobs, history, progress=progress,
+                full=full, services=services)
+            service_manifest: ServicesManifest | None = service_result.manifest
+            service_files = service_result.rendered
         elif restamped and old is not None:  # only stats moved: remember them, render nothing
             records, site_outputs = kept, old.site_outputs
+            service_manifest, service_files = old.services, 0
         else:
-            return BuildResult(out, plan.pages, 0, 0, time.perf_counter() - started, history.notes)
+            return BuildResult(out, plan.pages, 0, 0, time.perf_counter() - started, history.notes,
+                               services=len(services.services))
         marker = old.marker if old is not None else os.urandom(16).hex()
         if old is None:
             write_atomic(out / MARKER, f"{marker}\n".encode())
         manifest = Manifest(format=FORMAT, sspage=__version__, marker=marker, inputs=inputs,
-                            site_outputs=site_outputs, pages=dict(sorted(records.items())))
+                            site_outputs=site_outputs, pages=dict(sorted(records.items())),
+                            services=service_manifest if service_manifest and (
+                                service_manifest.services or service_manifest.statuses) else None)
         write_atomic(state / "manifest.json", encode_manifest(manifest))
         remember_manifest(state / "manifest.json", manifest)
     return BuildResult(out, plan.pages, len(todo), len(removed), time.perf_counter() - started,
-                       history.notes)
+                       history.notes, services=len(services.services), service_files=service_files)
 
 
 class _History:
@@ -238,10 +261,13 @@ def _plan(folder: str, old: Manifest | None, full: bool, now: str,
     restamped = False
     records = old.pages if old is not None else {}
     pages = {} if full else records
-    names = sorted(name for name in os.listdir(folder)
-                   if name.endswith(".yaml") and not name.startswith("."))
+    try:
+        names = sorted(name for name in os.listdir(folder)
+                       if name.endswith(".yaml") and not name.startswith("."))
+    except FileNotFoundError:  # no pages folder: a site of service pages only
+        names = []
     known = 0  # pages of the last build still here
-    directory = os.open(folder, os.O_RDONLY)
+    directory = os.open(folder, os.O_RDONLY) if names else -1
     try:
         for name in names:
             slug = name[:-5]
@@ -275,7 +301,8 @@ def _plan(folder: str, old: Manifest | None, full: bool, now: str,
                     kept[slug] = touched
                     restamped = True
     finally:
-        os.close(directory)
+        if directory >= 0:
+            os.close(directory)
     seen = len(kept) + len(todo)
     if known == len(records):
         removed = []
@@ -307,8 +334,12 @@ def _render_and_commit(site: Site, out: Path, renderer: Renderer, now: dt.dateti
                        old: Manifest | None, kept: dict[str, PageRecord], todo: list[Todo],
                        removed: list[str], jobs: int | None, history: _History, *,
                        progress: Callable[[int, int], None] | None = None, full: bool = True,
-                       ) -> tuple[dict[str, PageRecord], list[str]]:
-    """Steps 2 to 4 of the module docstring; returns the page records and the site's own files."""
+                       services: ServicePlan,
+                       ) -> tuple[dict[str, PageRecord], list[str], ServiceResult]:
+    """Steps 2 to 4 of the module docstring; returns the page records, the site's own files,
+    and what the service part of the build produced (sspage/service/build.py)."""
+    from .service.build import render as render_services
+
     global _JOB
     token = os.urandom(4).hex()
     forget_folders()  # a folder seen in an earlier build may have been removed since
@@ -330,12 +361,18 @@ def _render_and_commit(site: Site, out: Path, renderer: Renderer, now: dt.dateti
         problems = [problem for outcome in outcomes for problem in outcome.problems]
         if full or old is None or _codes_moved(old, outcomes):
             problems += _shared_codes(site, records)
+        service_result = render_services(site, services, out=out, renderer=renderer, now=now,
+                                         token=token, jobs=jobs, full=full)
+        staged += service_result.staged
+        problems += service_result.problems
         if problems:
             raise ContentError(problems)
-        if old is not None and not full and not removed and _site_unchanged(old, outcomes):
+        if old is not None and not full and not removed and _site_unchanged(old, outcomes) \
+                and not service_result.listings_changed:
             site_files = [(relative, b"") for relative in old.site_outputs]  # as they are
         else:
-            site_files = renderer.site_outputs(records[slug] for slug in sorted(records))
+            site_files = renderer.site_outputs((records[slug] for slug in sorted(records)),
+                                               services=service_result.listings)
             for relative, data in site_files:
                 pair = stage(out, relative, data, token)
                 if pair:
@@ -357,9 +394,9 @@ def _render_and_commit(site: Site, out: Path, renderer: Renderer, now: dt.dateti
     for outcome in outcomes:
         if outcome.record is not None:
             after.update(outcome.record.outputs)
-    for relative in sorted(before - after):
+    for relative in sorted((before - after) | set(service_result.stale)):
         delete_output(out, relative)
-    return records, site_outputs
+    return records, site_outputs, service_result
 
 
 def _site_unchanged(old: Manifest, outcomes: list[Outcome]) -> bool:

@@ -35,6 +35,10 @@ def check_site(site: Site, *, jobs: int | None = None) -> CheckResult:
         site.config  # noqa: B018  (reading it validates it)
     except ContentError as error:
         problems.extend(error.problems)
+    else:  # service content is checked against site.yaml's audiences and statuses
+        from .service.check import check_services
+
+        problems.extend(check_services(site, jobs=jobs).problems)
     paths = site.page_paths()
     problems.extend(_stray_files(site))
     results = parallel_map(_check_chunk, [str(site.root)], paths, jobs=jobs)
@@ -78,6 +82,8 @@ def _stray_files(site: Site) -> list[Problem]:
     try:
         names = os.listdir(site.pages_dir)
     except FileNotFoundError:
+        if (site.content_dir / "services").is_dir():
+            return []  # a site of service pages only
         return [Problem(site.display(site.pages_dir), None, None, "", "the pages folder is missing",
                         "run `sspage init` or create it")]
     return [
@@ -99,19 +105,21 @@ def _line_of(path: Path, needle: str) -> int | None:
 
 def parallel_map(func: Callable[..., list[R]], args: list[Any], items: Sequence[T], *,
                  jobs: int | None = None,
-                 progress: Callable[[int, int], None] | None = None) -> list[R]:
+                 progress: Callable[[int, int], None] | None = None,
+                 serial_below: int = SERIAL_BELOW) -> list[R]:
     """``func(*args, chunk)`` over chunks of ``items`` in worker processes, results in order.
 
-    ``progress(done, total)`` is called as chunks finish, for a progress bar.
+    ``progress(done, total)`` is called as chunks finish, for a progress bar. Fewer than
+    ``serial_below`` items run in this process (lower it for items that cost more each).
     """
     jobs = jobs or os.cpu_count() or 1
     total = len(items)
-    if jobs > 1 and total >= SERIAL_BELOW:
+    if jobs > 1 and total >= serial_below:
         import multiprocessing  # only here: small builds and checks never need it
 
         if "fork" not in multiprocessing.get_all_start_methods():
             jobs = 1
-    if jobs <= 1 or total < SERIAL_BELOW:
+    if jobs <= 1 or total < serial_below:
         chunks = _chunks(items, max(1, total // 200)) if progress else [items]
         parts = []
         for chunk in chunks:

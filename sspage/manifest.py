@@ -34,6 +34,7 @@ from pathlib import Path
 import msgspec
 
 from . import __version__
+from .service.records import ServicesManifest
 
 FORMAT = 4
 MARKER = ".sspage-build"
@@ -41,7 +42,10 @@ MARKER = ".sspage-build"
 # The modules whose code decides what an output holds; editing one (in a
 # checkout, where the version does not move) must rebuild everything.
 RENDERING_MODULES = ("build.py", "render.py", "theme.py", "markdown.py", "manifest.py",
-                     "shapes.py", "model.py", "timeline.py", "history.py")
+                     "shapes.py", "model.py", "service/model.py", "service/records.py",
+                     "service/compute.py", "service/views.py", "service/build.py",
+                     "service/shapes.py", "service/rules.py", "service/render.py",
+                     "service/reader.py", "timeline.py", "history.py")
 RENDERING_LIBRARIES = ("jinja2", "cmarkgfm", "nh3", "markupsafe")
 
 
@@ -82,6 +86,7 @@ class Manifest(msgspec.Struct, rename="camel"):
     inputs: str
     site_outputs: list[str]
     pages: dict[str, PageRecord]
+    services: ServicesManifest | None = None  # service pages and statuses (sspage/service/records.py)
 
 
 def state_dir(site_root: Path, out: Path) -> Path:

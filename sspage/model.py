@@ -241,6 +241,20 @@ class SiteConfig(Struct, kw_only=True, forbid_unknown_fields=True):
         list[IntegrationKey],
         Meta(description="Keys for page creation through `sspage api` (sspage integration-key)."),
     ] = []
+    # Service pages (docs/service-pages.md).
+    audiences: Annotated[
+        list[Annotated[str, Meta(pattern=r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$", max_length=64)]],
+        Meta(description="Audiences that components, incidents and updates can be limited to; "
+             "`sspage build --audience NAME` builds what one of them sees."),
+    ] = []
+    incident_statuses: Annotated[
+        list[Annotated[str, Meta(pattern=r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$", max_length=64)]],
+        Meta(description="Incident update statuses besides investigating, identified, "
+             "monitoring and resolved."),
+    ] = []
+    status_links: Annotated[
+        bool, Meta(description="Allow links in the descriptions of single-value statuses.")
+    ] = False
 
 
 def _to_utc(value: Any) -> Any:
@@ -293,8 +307,15 @@ def text_problem(value: str, *, multiline: bool) -> str | None:
     return None
 
 
+SCHEMA_KINDS = ("page", "site", "service", "incident", "maintenance", "update", "template", "status")
+
+
 def schema(kind: str = "page") -> dict[str, Any]:
-    """The JSON Schema of a page file or of ``site.yaml``."""
+    """The JSON Schema of a page file, ``site.yaml``, or a service file kind."""
+    if kind not in ("page", "site"):
+        from .service.model import schema as service_schema
+
+        return service_schema(kind)
     cls = {"page": Page, "site": SiteConfig}[kind]
     result: dict[str, Any] = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",

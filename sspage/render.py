@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import importlib
 import posixpath
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from html import escape as xml_escape  # xml.sax.saxutils would import urllib.request: 30 ms
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -161,6 +161,7 @@ class Renderer:
         self._site_view = SiteView(title=config.title, base_url=config.base_url,
                                    language=config.language, timezone=config.timezone)
         self._theme_view = ThemeView(name=theme.name, variables=theme.variables)
+        self._commons: dict[str | None, dict[str, Any]] = {}
         # What workers render is compiled before they fork; the site's own pages (index,
         # 404) on first use, which an incremental build often never needs.
         self.templates = {name: self._load(name) for name in ("page.html", "expired.html")}
@@ -216,8 +217,12 @@ class Renderer:
 
     # -- the whole site -----------------------------------------------------------------
 
-    def site_outputs(self, records: Iterable[PageRecord]) -> list[tuple[str, bytes]]:
-        """index.html, 404.html, sitemap.xml, robots.txt, _headers, .nojekyll and the assets."""
+    def site_outputs(self, records: Iterable[PageRecord],
+                     services: Sequence[Any] = ()) -> list[tuple[str, bytes]]:
+        """index.html, 404.html, sitemap.xml, robots.txt, _headers, .nojekyll and the assets.
+
+        ``services`` are the listings (``ServiceListing``) of listed service pages.
+        """
         records = list(records)
         listed = sorted(
             ((r, r.listing) for r in records if r.listing is not None and not r.expired),
@@ -229,21 +234,24 @@ class Renderer:
                    for record, listing in listed]
         files = [(path, data) for path, data in self.static.values()]
         files += [
-            ("index.html", self.render("index.html", "index.html", pages=entries)),
+            ("index.html", self.render("index.html", "index.html", pages=entries,
+                                       services=list(services))),
             ("404.html", self.render("404.html", None)),
-            ("sitemap.xml", self._sitemap(entries)),
+            ("sitemap.xml", self._sitemap(entries, services)),
             ("robots.txt", self._robots()),
             ("_headers", self._headers(records)),
             (".nojekyll", b""),
         ]
         return files
 
-    def _sitemap(self, entries: list[IndexEntry]) -> bytes:
+    def _sitemap(self, entries: list[IndexEntry], services: Sequence[Any] = ()) -> bytes:
         base = xml_escape(self.config.base_url)
         lines = ['<?xml version="1.0" encoding="UTF-8"?>',
                  '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
-        if entries:
+        if entries or services:
             lines.append(f"<url><loc>{base}/</loc></url>")
+        for service in services:
+            lines.append(f"<url><loc>{base}/{xml_escape(service.url)}</loc></url>")
         for entry in entries:
             lines.append(f"<url><loc>{base}/s/{entry.public_code}</loc>"
                          f"<lastmod>{entry.updated_utc}</lastmod></url>")
@@ -286,12 +294,26 @@ class Renderer:
         if template is None:
             template = self.templates[name] = self._load(name)
         try:
-            text: str = template.render(**self._common(output), **context)
+            # The context may replace a common helper (a service page's own local_time).
+            text: str = template.render({**self._common(output), **context})
         except Exception as error:
             raise self.theme.template_error(error) from None
         return text.encode()
 
     def _common(self, output: str | None) -> dict[str, Any]:
+        """The helpers every template gets. They depend only on the output's folder, so they
+        are made once per folder: thousands of incident pages share one."""
+        folder = None if output is None else posixpath.dirname(output)
+        found = self._commons.get(folder)
+        if found is None:
+            if len(self._commons) > 64:  # a page build has a folder per page: do not hoard
+                self._commons.clear()
+            found = self._commons[folder] = self._make_common(output)
+        return found
+
+    def _make_common(self, output: str | None) -> dict[str, Any]:
+        assets: dict[str, str] = {}
+
         def url(path: str) -> str:
             """``path`` (from the site root) as a link from this output file."""
             if output is None:
@@ -300,9 +322,12 @@ class Renderer:
             return relative + "/" if path.endswith("/") and not relative.endswith("/") else relative
 
         def asset(name: str) -> str:
-            if name not in self.static:
-                raise KeyError(f"no static file {name!r} in the theme")
-            return url(self.static[name][0])
+            found = assets.get(name)
+            if found is None:
+                if name not in self.static:
+                    raise KeyError(f"no static file {name!r} in the theme")
+                found = assets[name] = url(self.static[name][0])
+            return found
 
         return {
             "site": self._site_view,

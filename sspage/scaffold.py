@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from . import skeleton
 from .errors import InputError, StoreError
-from .model import schema
+from .model import SCHEMA_KINDS, schema
 from .shapes import to_json
 from .store import CONTENT, PAGES, SITE_FILE, Site
 from .validate import Invalid, format_loc, site_from_data
@@ -148,7 +148,7 @@ def scaffold_site(root: Path | str, *, title: str = "Status", base_url: str = "h
 def write_schemas(content: Path) -> None:
     folder = content / "schema"
     folder.mkdir(exist_ok=True)
-    for kind in ("page", "site"):
+    for kind in SCHEMA_KINDS:
         (folder / f"{kind}.schema.json").write_text(to_json(schema(kind)) + "\n", "utf-8")
 
 

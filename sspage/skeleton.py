@@ -16,7 +16,7 @@ REPOSITORY_URL = f"https://github.com/{REPOSITORY}"
 #: Hourly, at a minute away from the top of the hour when GitHub's schedulers are busiest.
 DEPLOY_CRON = "17 * * * *"
 
-GITIGNORE = "/public/\n/.sspage/\n"
+GITIGNORE = "/public/\n/public-*/\n/.sspage/\n"
 
 PRE_COMMIT_CONFIG = """\
 # pre-commit (https://pre-commit.com): `pip install pre-commit && pre-commit install`

@@ -44,6 +44,7 @@ from .yamlio import (
 if TYPE_CHECKING:
     from .edit import PageEdit
     from .git import GitStore, Pending
+    from .service.store import Services
 
 CONTENT = "content"
 SITE_FILE = "site.yaml"
@@ -111,6 +112,13 @@ class Site:
             return site_from_data(parsed.data)
         except Invalid as invalid:
             raise ContentError(self._locate(path, parsed, invalid.issues)) from None
+
+    @property
+    def services(self) -> Services:
+        """Service status pages: components, incidents, maintenance, updates, statuses."""
+        from .service.store import Services
+
+        return Services(self)
 
     @property
     def git(self) -> GitStore | None:

@@ -211,7 +211,8 @@ def _value_issues(value: object, typ: Any, loc: Loc) -> list[Issue]:
 def _parse_error(text: str, loc: Loc, value: object) -> Issue:
     message, _, path = text.partition(" - at `$")
     sub: list[str | int] = []
-    for part in path.rstrip("`").replace("[", ".[").split("."):
+    # "[...]" is a value inside a mapping: the mapping itself is the place to point at.
+    for part in path.rstrip("`").replace("[...]", "").replace("[", ".[").split("."):
         if part.startswith("[") and part.endswith("]"):
             sub.append(int(part[1:-1]))
         elif part:

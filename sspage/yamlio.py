@@ -280,8 +280,11 @@ class Document:
         return out.getvalue()
 
 
-def edit_document(text: str) -> Document:
-    """Load ``text`` for a round-trip edit; raise :class:`YamlProblem` if it breaks the rules."""
+def edit_document(text: str, list_key: str = "items") -> Document:
+    """Load ``text`` for a round-trip edit; raise :class:`YamlProblem` if it breaks the rules.
+
+    New list entries are indented like the existing entries of the list at ``list_key``.
+    """
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     yaml = _round_trip()
@@ -310,7 +313,7 @@ def edit_document(text: str) -> Document:
         ) from None
     except YAMLError as error:
         raise YamlProblem(f"cannot read the file: {error}") from None
-    return Document(data, plain, _items_indent(root))
+    return Document(data, plain, _items_indent(root, list_key))
 
 
 def new_document(data: Any) -> Document:
@@ -404,14 +407,14 @@ def _dumper(indent: tuple[int, int]) -> Any:
     return _DUMPERS[indent]
 
 
-def _items_indent(root: Any) -> tuple[int, int]:
+def _items_indent(root: Any, list_key: str = "items") -> tuple[int, int]:
     """(sequence indent, dash offset) of the ``items`` list as the file writes it.
 
     ``items:`` / ``  - id: x`` is (4, 2); ``items:`` / ``- id: x`` is (2, 0).
     Taken from the parsed nodes, so a Markdown list inside a text cannot mislead it.
     """
     for key, value in getattr(root, "value", ()):
-        if getattr(key, "value", None) == "items" and value.id == "sequence" and value.value \
+        if getattr(key, "value", None) == list_key and value.id == "sequence" and value.value \
                 and not value.flow_style:
             base = key.start_mark.column
             dash = value.start_mark.column - base

@@ -76,7 +76,7 @@ def test_init(tmp_path, git_identity):
     assert config["base_url"] == "https://status.acme.example"
     assert (target / "content" / "pages").is_dir()
     assert json.loads((target / "content" / "schema" / "page.schema.json").read_text("utf-8"))
-    assert (target / ".gitignore").read_text("utf-8") == "/public/\n/.sspage/\n"
+    assert (target / ".gitignore").read_text("utf-8") == "/public/\n/public-*/\n/.sspage/\n"
     site = sspage.open_site(target)
     assert site.config.title == "Acme status"
     assert [page.slug for page in site.pages()] == ["example"]

@@ -18,10 +18,10 @@ def test_cli_reference_is_current() -> None:
 
 
 def test_committed_schemas_are_current() -> None:
-    from sspage.model import schema
+    from sspage.model import SCHEMA_KINDS, schema
     from sspage.shapes import to_json
 
-    for kind in ("page", "site"):
+    for kind in SCHEMA_KINDS:
         committed = (ROOT / "content" / "schema" / f"{kind}.schema.json").read_text("utf-8")
         assert committed == to_json(schema(kind)) + "\n", f"run: sspage schema --write ({kind})"
 

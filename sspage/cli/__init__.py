@@ -21,6 +21,8 @@ COMMANDS = {
     "init": "site", "check": "site", "fmt": "site", "commit": "site", "schema": "site",
     "completion": "site", "page": "page", "item": "item", "log": "log", "build": "build",
     "serve": "serve", "api": "api", "integration-key": "api",
+    "service": "service", "component": "service", "group": "service", "incident": "incident",
+    "maintenance": "incident", "update": "posts", "status": "posts", "template": "posts",
 }
 
 

@@ -21,8 +21,11 @@ if TYPE_CHECKING:
               help="Worker processes (default: the number of cores).")
 @click.option("--clean", is_flag=True,
               help="Render every page again, ignoring what the last build recorded.")
+@click.option("--audience", metavar="NAME",
+              help="Build what this audience (site.yaml audiences) sees of service pages, into "
+              "public-NAME/ by default. Deploy it behind your host's access control.")
 @pass_site
-def build(site: Site, out: str | None, jobs: int | None, clean: bool) -> None:
+def build(site: Site, out: str | None, jobs: int | None, clean: bool, audience: str | None) -> None:
     """Build the static site: every page, its JSON mirror, and the host files.
 
     Only pages whose files changed since the last build are rendered again. An
@@ -30,23 +33,34 @@ def build(site: Site, out: str | None, jobs: int | None, clean: bool) -> None:
     output is left as it was. SOURCE_DATE_EPOCH, if set, is the build time
     that decides which pages have expired.
 
+    Service pages are built too; maintenance windows start and end by the build's
+    clock, so a scheduled build keeps them current.
+
     Example:
 
     \b
       sspage build
       sspage build --out /srv/status --clean
+      sspage build --audience enterprise
     """
     from ..build import build_site
 
     with _ProgressBar() as bar:
-        result = build_site(site, out, jobs=jobs, clean=clean, progress=bar.update)
+        result = build_site(site, out, jobs=jobs, clean=clean, progress=bar.update,
+                            audience=audience)
     noun = "page" if result.pages == 1 else "pages"
     changed = f"{result.rendered:,} changed"
     if result.removed:
         changed += f", {result.removed:,} removed"
     for note in result.notes:
         click.echo(f"Note: {note}", err=True)
-    click.echo(f"Built {result.pages:,} {noun} ({changed}) in {result.seconds:.2f} s", err=True)
+    services = ""
+    if result.services:
+        services = (f" and {result.services:,} service{'s' * (result.services != 1)} "
+                    f"({result.service_files:,} file{'s' * (result.service_files != 1)} rendered)")
+    where = f" for audience {audience}" if audience else ""
+    click.echo(f"Built {result.pages:,} {noun} ({changed}){services}{where} in {result.seconds:.2f} s",
+               err=True)
 
 
 class _ProgressBar:

@@ -169,13 +169,14 @@ def commit(site: Site) -> None:
 
 
 @click.command()
-@click.argument("kind", type=click.Choice(["page", "site"]), default="page")
-@click.option("--write", is_flag=True, help="Write both schemas to content/schema/ instead.")
+@click.argument("kind", type=click.Choice(["page", "site", "service", "incident", "maintenance",
+                                          "update", "template", "status"]), default="page")
+@click.option("--write", is_flag=True, help="Write every schema to content/schema/ instead.")
 def schema(kind: str, write: bool) -> None:
-    """Print the JSON Schema of a page file (or of site.yaml), for editors and CI.
+    """Print the JSON Schema of a page file (or of site.yaml, or a service file), for editors and CI.
 
-    Page files that sspage writes start with a yaml-language-server comment
-    pointing at content/schema/page.schema.json.
+    Files that sspage writes start with a yaml-language-server comment
+    pointing at their schema in content/schema/.
 
     Example:
 

@@ -1,0 +1,215 @@
+"""Statuses are computed, not stored twice.
+
+A component's effective status is the worst of its own status, the statuses
+that open incidents give it, and ``under_maintenance`` while an *active*
+maintenance window covers it. A window in the future changes nothing. A
+page's status is summarised from its visible components and open incidents,
+both as Oh Dear says it (up, warning, down, unknown) and as Statuspage does
+(none, minor, major, critical).
+
+Everything here is a pure function of its arguments and ``now``; the build
+and the command line both call it, so the page and ``sspage service show``
+agree. Each function is linear in what it is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .model import (
+    COMPONENT_RANK,
+    IMPACT_RANK,
+    Service,
+    worst,
+)
+from .reader import derived_id
+
+ACTIVE_PHASES = frozenset({"in_progress", "verifying"})
+#: Statuspage's page indicator for each component status.
+INDICATOR_OF = {"operational": "none", "under_maintenance": "none",
+                "degraded_performance": "minor", "partial_outage": "major", "major_outage": "critical"}
+#: Statuspage's words for its indicators (status.json's ``description``).
+INDICATOR_TEXT = {"none": "All Systems Operational", "minor": "Minor Service Outage",
+                  "major": "Partial System Outage", "critical": "Major System Outage",
+                  "maintenance": "Service Under Maintenance"}
+
+
+def visible(audiences: Sequence[str], audience: str | None) -> bool:
+    """Whether something limited to ``audiences`` (empty: everyone) is in this build."""
+    return not audiences or (audience is not None and audience in audiences)
+
+
+@dataclass
+class ComponentState:
+    key: str
+    id: str
+    name: str
+    description: str | None
+    group: str | None
+    position: int
+    own: str
+    effective: str
+    only_show_if_degraded: bool
+
+
+@dataclass
+class GroupState:
+    key: str
+    id: str
+    name: str
+    description: str | None
+    parent: str | None
+    position: int
+    collapsed: bool
+    effective: str = "operational"
+    components: list[ComponentState] = field(default_factory=list)
+    groups: list[GroupState] = field(default_factory=list)
+
+
+@dataclass
+class ServiceState:
+    """What a service shows at one moment, to one audience."""
+
+    components: list[ComponentState]  # visible ones, in file order
+    groups: list[GroupState]  # visible ones, in file order
+    roots: list[GroupState | ComponentState]  # the top level, in file order
+    indicator: str  # none, minor, major, critical (Statuspage)
+    description: str  # Statuspage's words for it, or "Service Under Maintenance"
+    summarized: str  # up, warning, down, unknown (Oh Dear)
+    maintenance_active: bool
+
+
+def component_id(service_id: str, key: str) -> str:
+    return derived_id(service_id, "component", key)
+
+
+def group_id(service_id: str, key: str) -> str:
+    return derived_id(service_id, "group", key)
+
+
+def service_id(service: Service) -> str:
+    return service.id if isinstance(service.id, str) else derived_id("service", service.slug)
+
+
+def compute(service: Service, *, effects: Iterable[dict[str, str]],
+            impacts: Iterable[str], maintained: Iterable[Iterable[str]],
+            audience: str | None) -> ServiceState:
+    """The state of ``service``.
+
+    ``effects``: what each open, visible incident does to components
+    (``Incident.component_effects()``); ``impacts``: their impacts;
+    ``maintained``: the components of each active, visible window.
+    """
+    given: dict[str, list[str]] = {}
+    for effect in effects:
+        for key, status in effect.items():
+            given.setdefault(key, []).append(status)
+    for keys in maintained:
+        for key in keys:
+            given.setdefault(key, []).append("under_maintenance")
+    ident = service_id(service)
+    hidden_groups = _hidden_groups(service, audience)
+    groups = {g.key: GroupState(key=g.key, id=group_id(ident, g.key), name=g.name,
+                                description=g.description, parent=g.parent, position=index,
+                                collapsed=g.collapsed)
+              for index, g in enumerate(service.groups) if g.key not in hidden_groups}
+    components = []
+    for index, c in enumerate(service.components):
+        if not visible(c.audiences, audience) or (c.group is not None and c.group in hidden_groups):
+            continue
+        effective = worst([c.status, *given.get(c.key, ())])
+        components.append(ComponentState(
+            key=c.key, id=component_id(ident, c.key), name=c.name, description=c.description,
+            group=c.group, position=index, own=c.status, effective=effective,
+            only_show_if_degraded=c.only_show_if_degraded))
+    roots: list[GroupState | ComponentState] = []
+    for group in groups.values():
+        if group.parent is not None and group.parent in groups:
+            groups[group.parent].groups.append(group)
+        else:
+            roots.append(group)
+    for component in components:
+        if component.group is not None and component.group in groups:
+            groups[component.group].components.append(component)
+        else:
+            roots.append(component)
+    roots.sort(key=_display_order)
+    for node in roots:
+        if isinstance(node, GroupState):
+            _settle(node)
+    statuses = [c.effective for c in components]
+    indicator = max([INDICATOR_OF[s] for s in statuses] + [i for i in impacts if i in IMPACT_RANK],
+                    key=IMPACT_RANK.__getitem__, default="none")
+    maintenance = "under_maintenance" in statuses
+    description = INDICATOR_TEXT["maintenance" if indicator == "none" and maintenance else indicator]
+    return ServiceState(components=components, groups=list(groups.values()), roots=roots,
+                        indicator=indicator, description=description,
+                        summarized=summarized(statuses), maintenance_active=maintenance)
+
+
+def summarized(statuses: Sequence[str]) -> str:
+    """Oh Dear's summary: unknown with nothing to show, down on a major outage,
+    warning on anything else short of operational, else up."""
+    if not statuses:
+        return "unknown"
+    bad = max(COMPONENT_RANK[s] for s in statuses)
+    if bad == COMPONENT_RANK["major_outage"]:
+        return "down"
+    return "warning" if bad > COMPONENT_RANK["operational"] else "up"
+
+
+def _hidden_groups(service: Service, audience: str | None) -> set[str]:
+    """Groups this audience may not see, with everything nested in them (groups are acyclic)."""
+    parent = {g.key: g.parent for g in service.groups}
+    hidden = {g.key for g in service.groups if not visible(g.audiences, audience)}
+    memo: dict[str, bool] = {}
+
+    def is_hidden(key: str) -> bool:
+        chain = []
+        node: str | None = key
+        while node is not None and node not in memo:
+            if node in hidden:
+                memo[node] = True
+                break
+            chain.append(node)
+            node = parent.get(node)
+        result = memo.get(node, False) if node is not None else False
+        for seen in chain:
+            memo[seen] = result
+        return result
+
+    return {g.key for g in service.groups if is_hidden(g.key)}
+
+
+def _display_order(node: GroupState | ComponentState) -> tuple[bool, int]:
+    """Components first, then groups, each in file order (the two lists are separate in
+    service.yaml, so their positions cannot be interleaved)."""
+    return isinstance(node, GroupState), node.position
+
+
+def _settle(group: GroupState) -> str:
+    """A group's status: the worst of everything in it. Children in file order."""
+    group.groups.sort(key=lambda g: g.position)
+    group.components.sort(key=lambda c: c.position)
+    group.effective = worst([*(c.effective for c in group.components),
+                             *(_settle(g) for g in group.groups)])
+    return group.effective
+
+
+def shown_component_names(service: Service, keys: Iterable[str], audience: str | None) -> dict[str, str]:
+    """Names of the visible components among ``keys`` (for an incident's "affected" list)."""
+    hidden = _hidden_groups(service, audience)
+    by_key = {c.key: c for c in service.components}
+    names = {}
+    for key in keys:
+        component = by_key.get(key)
+        if component is not None and visible(component.audiences, audience) and not (
+                component.group is not None and component.group in hidden):
+            names[key] = component.name
+    return names
+
+
+def incident_visible(incident: Any, audience: str | None) -> bool:
+    return not incident.private and visible(incident.audiences, audience)
