@@ -45,7 +45,8 @@ RENDERING_MODULES = ("build.py", "render.py", "theme.py", "markdown.py", "manife
                      "shapes.py", "model.py", "service/model.py", "service/records.py",
                      "service/compute.py", "service/views.py", "service/build.py",
                      "service/shapes.py", "service/rules.py", "service/render.py",
-                     "service/reader.py", "timeline.py", "history.py")
+                     "service/reader.py", "timeline.py", "history.py",
+                     "service/badges.py", "service/uptime.py", "service/reading.py")
 RENDERING_LIBRARIES = ("jinja2", "cmarkgfm", "nh3", "markupsafe")
 
 

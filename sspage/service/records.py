@@ -27,6 +27,8 @@ class IncidentRecord(msgspec.Struct, array_like=True, frozen=True):
     month: str  # YYYY-MM of the start, in the service's time zone
     shown: bool  # published in this build (not private, visible to its audience)
     updated: str  # its latest time: start, end or update
+    # What it did to components and when (uptime.Span: component, status, start, end).
+    spans: list[tuple[str, str, str, str | None]] = []
 
 
 class MaintenanceRecord(msgspec.Struct, array_like=True, frozen=True):

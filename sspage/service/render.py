@@ -26,6 +26,7 @@ from .build import KINDS, Plan, Result, ServicePlan, Todo, status_output_paths
 from .check import overlap_problems
 from .compute import compute, incident_visible, visible
 from .model import maintenance_phase, next_transition
+from .reading import reader_outputs
 from .records import (
     IncidentRecord,
     MaintenanceRecord,
@@ -37,6 +38,7 @@ from .records import (
 )
 from .rules import Rules, rules_for
 from .shapes import incident_path, maintenance_path, service_path
+from .uptime import incident_spans, next_midnight
 from .views import (
     RECENT_INCIDENTS,
     RECENT_UPDATES,
@@ -144,7 +146,8 @@ def make_record(job: _Job, todo: Todo, sha: str, value: Any) -> Any:
             todo.mtime_ns, todo.size, sha, ident, value.title, value.impact, format_utc(value.start_utc),
             None if value.end_utc is None else format_utc(value.end_utc), value.status,
             value.start_utc.astimezone(job.zone).strftime("%Y-%m"), incident_visible(value, job.audience),
-            format_utc(value.updated_utc))
+            format_utc(value.updated_utc),
+            [(s.component, s.status, s.start, s.end) for s in incident_spans(value)])
     if todo.kind == "maintenance":
         start, end = format_utc(value.start_utc), format_utc(value.end_utc)
         return MaintenanceRecord(
@@ -304,8 +307,10 @@ class ServiceBuilder:
                                  description=state.description, summarized=state.summarized) \
             if service.listed else None
         windows = records["maintenance"].values()
-        changes = [t for w in windows if w.shown and (t := next_transition(
-            w.status, w.start, w.end, w.auto_start, w.auto_end, self.now)) is not None]
+        # The uptime window moves at local midnight: the clock's day is an input of the main page.
+        changes = [format_utc(next_midnight(_utc(self.now), zone))] + [
+            t for w in windows if w.shown and (t := next_transition(
+                w.status, w.start, w.end, w.auto_start, w.auto_end, self.now)) is not None]
         stat = _stat(path)
         return ServiceRecord(mtime_ns=stat[0], size=stat[1], sha256=sha, statuses=list(service.statuses),
                              outputs=outputs, next_change=min(changes, default=None), listing=listing,
@@ -392,12 +397,16 @@ class ServiceBuilder:
                 tiles.append(pages.status_view(status, self.site.config.status_links))
         updated = max(max((r.updated for r in shown), default=""), max((p[1] for p in posts), default=""))
         main = service_page_path(slug)
+        extra = reader_outputs(service, state, records, now=_utc(self.now), zone=job.zone,
+                               strings=pages.renderer.strings)
+        for relative, data in extra.files:
+            self._stage(relative, data)
         self._stage(main, pages.main_page(
             service, state, incidents=incidents, active=[v for v in views if v.phase != "scheduled"],
             upcoming=[v for v in views if v.phase == "scheduled"],
             pinned=[v for v in post_views if v.pinned], recent=[v for v in post_views if not v.pinned],
             past=[summary_view(slug, r) for r in past], statuses=tiles,
-            updated=_utc(updated) if updated else None))
+            updated=_utc(updated) if updated else None, uptime=extra.rows))
         by_month: dict[str, list[IncidentRecord]] = {}
         for record in shown:
             by_month.setdefault(record.month, []).append(record)
@@ -422,7 +431,8 @@ class ServiceBuilder:
              month_views[index + 1] if index + 1 < len(months) else None)
             for index, key in enumerate(months) if key in wanted]
         self._render_months(job, month_jobs)
-        outputs = [main, history_path(slug)] + [history_path(slug, key) for key in months]
+        outputs = [main, history_path(slug)] + [history_path(slug, key) for key in months] + \
+            [relative for relative, _ in extra.files]
         self._stale(slug, old, records, outputs, todo, plan, full)
         return outputs
 

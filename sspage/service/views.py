@@ -264,13 +264,14 @@ class ServicePages:
                   active: Sequence[MaintenanceView], upcoming: Sequence[MaintenanceView],
                   pinned: Sequence[PostView], recent: Sequence[PostView],
                   past: Sequence[SummaryView], statuses: Sequence[StatusView],
-                  updated: dt.datetime | None) -> bytes:
+                  updated: dt.datetime | None, uptime: Sequence[Any] = ()) -> bytes:
         output = service_page_path(service.slug)
         return self.render("service.html", output, service, service=self.service_view(service, state),
                            components=[_node(n) for n in state.roots], incidents=list(incidents),
                            active_maintenance=list(active), upcoming_maintenance=list(upcoming),
                            pinned_updates=list(pinned), recent_updates=list(recent),
-                           past_incidents=list(past), statuses=list(statuses), updated_utc=updated)
+                           past_incidents=list(past), statuses=list(statuses), updated_utc=updated,
+                           uptime=list(uptime))
 
     def incident_page(self, service: Service, view: IncidentView, month: MonthView) -> bytes:
         return self.render("incident.html", view.url, service, service=self.service_view(service),

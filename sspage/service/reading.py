@@ -1,0 +1,131 @@
+"""The service outputs that other tools read: badges, the uptime history and the embeds.
+
+One function for the build (:func:`reader_outputs`), so the service build
+hooks them in with one call. Everything here is a function of the page's
+state, the manifest's records and the build clock; no content file is read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from . import badges, uptime
+from .compute import ComponentState, GroupState, ServiceState, service_id
+
+if TYPE_CHECKING:
+    from .model import Service
+
+#: A day bar's colour and height (of 24 px: worse is shorter, so colour is not the only cue).
+BAR = {"operational": ("#1a7f37", 24), "under_maintenance": ("#0a5cb8", 24),
+       "degraded_performance": ("#9a6700", 20), "partial_outage": ("#bc4c00", 16),
+       "major_outage": ("#cf222e", 12)}
+
+
+class UptimeView(NamedTuple):
+    """One row of day bars on the main page: a top-level component or group. The bars are an
+    SVG image (``bars``), so the page carries one element and its text alternative."""
+
+    name: str
+    percent: str  # "99.95"
+    bars: str  # the SVG's path from the site root
+    label: str  # the text alternative: the uptime and every day that was not operational
+
+
+def uptime_path(slug: str) -> str:
+    return f"status/{slug}/uptime.json"
+
+
+class Outputs(NamedTuple):
+    files: list[tuple[str, bytes]]
+    rows: list[UptimeView]  # for the main page
+
+
+def reader_outputs(service: Service, state: ServiceState, records: Mapping[str, Mapping[str, Any]],
+                   *, now: dt.datetime, zone: dt.tzinfo, strings: Mapping[str, Any]) -> Outputs:
+    """Badges and ``uptime.json`` of one page, and the uptime rows its main page shows."""
+    slug, words = service.slug, strings["service"]
+    banner = "maintenance" if state.indicator == "none" and state.maintenance_active else state.indicator
+    files = badges.badge_files(slug, service.title, banner,
+                               {c.key: (c.name, c.effective) for c in state.components}, words)
+    spans = [uptime.Span(*s) for r in records["incident"].values() if r.shown for s in r.spans]
+    spans += uptime.window_spans(records["maintenance"].values())
+    keys = [c.key for c in state.components]
+    history = uptime.series(keys, spans, now, zone)
+    page = {"id": service_id(service), "name": service.title, "time_zone": str(zone)}
+    files.append((uptime_path(slug), uptime.uptime_json(
+        page, [(c.id, c.key, c.name) for c in state.components], history, now)))
+    by_key = dict(zip(keys, history, strict=True))
+    rows = []
+    for component, series in zip(state.components, history, strict=True):
+        label = _label(component.name, [series], strings)
+        files.append((f"status/{slug}/components/{component.key}/uptime.svg", bars_svg(series, label)))
+    for node in state.roots:
+        row = _row(slug, node, by_key, strings)
+        if row is not None:
+            rows.append(row)
+            if isinstance(node, GroupState):
+                found = [by_key[k] for k in _keys(node) if k in by_key]
+                merged = found[0] if len(found) == 1 else uptime.merge(found, node.key)
+                files.append((row.bars, bars_svg(merged, row.label)))
+    return Outputs(files, rows)
+
+
+def bars_svg(series: uptime.Series, label: str) -> bytes:
+    """A row of day bars, oldest first, with ``label`` as its title."""
+    from xml.sax.saxutils import escape
+
+    said = escape(label, {'"': "&quot;"})
+    width = 6 * len(series.days) - 2
+    rects = "".join(
+        f'<rect x="{6 * n}" y="{24 - BAR[d.worst][1]}" width="4" height="{BAR[d.worst][1]}" '
+        f'fill="{BAR[d.worst][0]}"/>' for n, d in enumerate(series.days))
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="24" '
+            f'viewBox="0 0 {width} 24" role="img" aria-label="{said}"><title>{said}</title>'
+            f"{rects}</svg>\n").encode()
+
+
+def _row(slug: str, node: GroupState | ComponentState, by_key: Mapping[str, uptime.Series],
+         strings: Mapping[str, Any]) -> UptimeView | None:
+    if isinstance(node, ComponentState):
+        if node.only_show_if_degraded and node.effective == "operational":
+            return None  # hidden on the page, as in the component list
+        found: Sequence[uptime.Series] = [by_key[node.key]]
+        bars = f"status/{slug}/components/{node.key}/uptime.svg"
+    else:
+        found = [by_key[k] for k in _keys(node) if k in by_key]
+        if not found:
+            return None
+        bars = f"status/{slug}/groups/{node.key}/uptime.svg"
+    percent = f"{min(s.uptime for s in found):.2f}"
+    return UptimeView(name=node.name, percent=percent, bars=bars, label=_label(node.name, found, strings))
+
+
+def _label(name: str, found: Sequence[uptime.Series], strings: Mapping[str, Any]) -> str:
+    """The uptime and each day that was not operational, with how long for one component."""
+    series = found[0] if len(found) == 1 else uptime.merge(found, "")
+    words = strings["service"]
+    said = [str(words["uptime_row"]).format(name=name, percent=f"{series.uptime:.2f}",
+                                            days=len(series.days))]
+    for day in series.days:
+        if day.worst != "operational":
+            date = dt.date.fromisoformat(day.date)
+            text = f"{date.day} {strings['months'][date.month - 1]} {date.year}: " \
+                f"{words['component_status'][day.worst]}"
+            if len(found) == 1:
+                text += f" ({_duration(sum(day.seconds.values()))})"
+            said.append(text)
+    return "; ".join(said)
+
+
+def _keys(group: GroupState) -> list[str]:
+    keys = [c.key for c in group.components]
+    for child in group.groups:
+        keys += _keys(child)
+    return keys
+
+
+def _duration(seconds: int) -> str:
+    hours, rest = divmod(seconds // 60, 60)
+    return f"{hours} h {rest} min" if hours else f"{rest} min"
