@@ -199,6 +199,9 @@ class IntegrationKey(Struct, kw_only=True, forbid_unknown_fields=True):
     created: UtcTime | None = None
 
 
+COLOUR = r"^#[0-9a-fA-F]{6}$"
+
+
 class SiteConfig(Struct, kw_only=True, forbid_unknown_fields=True):
     """``content/site.yaml``."""
 
@@ -255,6 +258,19 @@ class SiteConfig(Struct, kw_only=True, forbid_unknown_fields=True):
     status_links: Annotated[
         bool, Meta(description="Allow links in the descriptions of single-value statuses.")
     ] = False
+    # The status embed script (docs/service-pages.md#embeds): where its banner sits and its colours.
+    embed_position: Annotated[
+        Literal["bottom-left", "bottom-right", "top-left", "top-right"],
+        Meta(description="Where the embed script's banner sits on the host page."),
+    ] = "bottom-right"
+    embed_incident_background: Annotated[str, Meta(pattern=COLOUR, description=(
+        "Banner background during an incident, #rrggbb."))] = "#b71c1c"
+    embed_incident_text: Annotated[str, Meta(pattern=COLOUR, description=(
+        "Banner text during an incident, #rrggbb."))] = "#ffffff"
+    embed_maintenance_background: Annotated[str, Meta(pattern=COLOUR, description=(
+        "Banner background during maintenance, #rrggbb."))] = "#1f5fa8"
+    embed_maintenance_text: Annotated[str, Meta(pattern=COLOUR, description=(
+        "Banner text during maintenance, #rrggbb."))] = "#ffffff"
 
 
 def _to_utc(value: Any) -> Any:

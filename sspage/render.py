@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 # Lighthouse fetch robots.txt from inside the page.
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+# A service page's embed.html (sspage/service/embed.py): any site may frame it.
+EMBED_CSP = CSP.replace("frame-ancestors 'none'", "frame-ancestors *")
 MIRROR_DIR = "v1/status-pages"
 
 
@@ -273,6 +275,14 @@ class Renderer:
             "  Referrer-Policy: no-referrer",
             "/assets/*",
             "  Cache-Control: public, max-age=31536000, immutable",
+            # Service pages: the only page other sites may frame, and the JSON their scripts read.
+            # Netlify applies the last matching rule's header; this one comes after /*.
+            "/status/:slug/embed.html",
+            f"  Content-Security-Policy: {EMBED_CSP}",
+            "/status/:slug/api/*",
+            "  Access-Control-Allow-Origin: *",
+            "/status/:slug/embed.js",
+            "  Access-Control-Allow-Origin: *",
             f"/{MIRROR_DIR}/*",
             "  Content-Type: application/json; charset=utf-8",
             "  Access-Control-Allow-Origin: *",

@@ -48,8 +48,9 @@ def stamps(site):
 
 
 # Badges and uptime history (tests/test_service_readers.py) change with the main page.
-READERS = ("badge.svg", "shields.json", "uptime.json", "uptime.svg")
-READER_FILES = 16  # acme's: 2 + 4 x 2 badges, uptime.json, 4 components' and 1 group's bars
+# Embeds (embed.html, embed.js) too.
+READERS = ("badge.svg", "shields.json", "uptime.json", "uptime.svg", "embed.html", "embed.js")
+READER_FILES = 18  # acme's: 2 + 4 x 2 badges, uptime.json, 4 components' and 1 group's bars, 2 embeds
 
 
 def changed(before, after):
@@ -243,7 +244,7 @@ def test_cli_build_audience(acme, runner):
     result = runner("build", "--audience", "vip")
     assert result.exit_code == 0, result.stderr
     assert result.stderr.startswith(
-        "Built 0 pages (0 changed) and 1 service (23 files rendered) for audience vip in "
+        "Built 0 pages (0 changed) and 1 service (25 files rendered) for audience vip in "
     )
 
 

@@ -193,3 +193,42 @@ def test_a_new_day_moves_the_window_and_only_then(site, monkeypatch):
     moved = [name for name in before if before[name] != stamps(site).get(name)]
     assert f"{BASE}index.html" in moved and f"{BASE}uptime.json" in moved
     assert json.loads(files(site)[f"{BASE}uptime.json"])["to"] == "2026-06-16"
+
+
+# -- embeds ---------------------------------------------------------------------------------------
+
+
+def test_embed_page_and_script(site):
+    make_service(site)
+    write(site, "/site.yaml", "title: Acme\ntimezone: Europe/Paris\nembed_position: top-left\n"
+          "embed_incident_background: '#123456'\n")
+    build(site)
+    out = files(site)
+    html = out[f"{BASE}embed.html"].decode()
+    assert "<script" not in html and "style=" not in html
+    assert '<h1 id="banner-title"><i class="si"></i>Partial system outage</h1>' in html
+    assert '<a href="incidents/open00000001.html" target="_blank" rel="noopener">API errors</a>' in html
+    script = out[f"{BASE}embed.js"].decode()
+    settings = json.loads(script.split("\n", 1)[0].removeprefix("var SSPAGE_EMBED = ").removesuffix(";"))
+    assert settings["position"] == "top-left"
+    assert settings["incident"] == {"background": "#123456", "color": "#ffffff"}
+    assert settings["maintenance"] == {"background": "#1f5fa8", "color": "#ffffff"}
+    # Nothing a strict host CSP forbids, and text never becomes markup.
+    for forbidden in ("innerHTML", "outerHTML", "insertAdjacentHTML", "eval(", "new Function",
+                      "cssText", 'setAttribute("style"', "document.write", "<style"):
+        assert forbidden not in script, forbidden
+    assert "textContent" in script
+    headers = out["_headers"].decode()
+    rule = headers[headers.index("/status/:slug/embed.html"):].splitlines()[1]
+    assert "frame-ancestors *" in rule and "default-src 'none'" in rule
+    assert "/status/:slug/api/*\n  Access-Control-Allow-Origin: *\n" in headers
+    assert headers.index("/*\n") < headers.index("/status/:slug/embed.html")  # the later rule wins
+
+
+def test_embed_settings_are_validated(site, runner):
+    make_service(site, incidents=False)
+    write(site, "/site.yaml", "title: Acme\nembed_maintenance_text: white\nembed_position: middle\n")
+    result = runner("check")
+    assert result.exit_code == 1
+    assert "content/site.yaml:2:25: embed_maintenance_text: invalid value 'white'" in result.output
+    assert "content/site.yaml:3:17: embed_position: unknown value 'middle'" in result.output

@@ -25,6 +25,7 @@ from . import reader
 from .build import KINDS, Plan, Result, ServicePlan, Todo, status_output_paths
 from .check import overlap_problems
 from .compute import compute, incident_visible, visible
+from .embed import embed_files
 from .model import maintenance_phase, next_transition
 from .reading import reader_outputs
 from .records import (
@@ -399,6 +400,8 @@ class ServiceBuilder:
         main = service_page_path(slug)
         extra = reader_outputs(service, state, records, now=_utc(self.now), zone=job.zone,
                                strings=pages.renderer.strings)
+        extra.files.extend(embed_files(pages, service, state, incidents=incidents, config=self.site.config,
+                                       active=[v for v in views if v.phase != "scheduled"]))
         for relative, data in extra.files:
             self._stage(relative, data)
         self._stage(main, pages.main_page(
