@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 import zoneinfo
 
 import jsonschema_rs
+import msgspec
 import pytest
 from service_helpers import make_service, write
 from test_service_build import BASE, build, files, stamps
@@ -232,3 +233,18 @@ def test_embed_settings_are_validated(site, runner):
     assert result.exit_code == 1
     assert "content/site.yaml:2:25: embed_maintenance_text: invalid value 'white'" in result.output
     assert "content/site.yaml:3:17: embed_position: unknown value 'middle'" in result.output
+
+
+def test_spans_are_kept_only_for_recent_incidents():
+    from sspage.service.model import Incident
+
+    def made(start, end):
+        return msgspec.convert({"title": "x", "impact": "minor", "startUtc": start, "endUtc": end,
+                                "components": {"api": "partial_outage"}}, Incident, strict=False)
+
+    now = "2026-06-15T12:00:00Z"
+    assert uptime.incident_spans(made("2024-01-01T10:00:00Z", "2024-01-01T11:00:00Z"), now) == []
+    assert uptime.incident_spans(made("2026-03-01T10:00:00Z", "2026-03-01T11:00:00Z"), now) == [
+        uptime.Span("api", "partial_outage", "2026-03-01T10:00:00Z", "2026-03-01T11:00:00Z")]
+    assert uptime.incident_spans(made("2020-01-01T10:00:00Z", None), now) == [
+        uptime.Span("api", "partial_outage", "2020-01-01T10:00:00Z", None)]  # still open

@@ -8,6 +8,7 @@ state, the manifest's records and the build clock; no content file is read.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -49,7 +50,8 @@ def reader_outputs(service: Service, state: ServiceState, records: Mapping[str, 
     banner = "maintenance" if state.indicator == "none" and state.maintenance_active else state.indicator
     files = badges.badge_files(slug, service.title, banner,
                                {c.key: (c.name, c.effective) for c in state.components}, words)
-    spans = [uptime.Span(*s) for r in records["incident"].values() if r.shown for s in r.spans]
+    spans: list[tuple[str, str, str, str | None]] = [
+        s for r in records["incident"].values() if r.shown and r.spans for s in r.spans]
     spans += uptime.window_spans(records["maintenance"].values())
     keys = [c.key for c in state.components]
     history = uptime.series(keys, spans, now, zone)
@@ -74,16 +76,20 @@ def reader_outputs(service: Service, state: ServiceState, records: Mapping[str, 
 
 def bars_svg(series: uptime.Series, label: str) -> bytes:
     """A row of day bars, oldest first, with ``label`` as its title."""
-    from xml.sax.saxutils import escape
+    from html import escape
 
-    said = escape(label, {'"': "&quot;"})
+    said = escape(label)
     width = 6 * len(series.days) - 2
-    rects = "".join(
-        f'<rect x="{6 * n}" y="{24 - BAR[d.worst][1]}" width="4" height="{BAR[d.worst][1]}" '
-        f'fill="{BAR[d.worst][0]}"/>' for n, d in enumerate(series.days))
+    rects = "".join(_rect(n, d.worst) for n, d in enumerate(series.days))
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="24" '
             f'viewBox="0 0 {width} 24" role="img" aria-label="{said}"><title>{said}</title>'
             f"{rects}</svg>\n").encode()
+
+
+@functools.lru_cache(maxsize=1024)
+def _rect(index: int, status: str) -> str:
+    colour, height = BAR[status]
+    return f'<rect x="{6 * index}" y="{24 - height}" width="4" height="{height}" fill="{colour}"/>'
 
 
 def _row(slug: str, node: GroupState | ComponentState, by_key: Mapping[str, uptime.Series],

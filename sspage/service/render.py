@@ -148,7 +148,7 @@ def make_record(job: _Job, todo: Todo, sha: str, value: Any) -> Any:
             None if value.end_utc is None else format_utc(value.end_utc), value.status,
             value.start_utc.astimezone(job.zone).strftime("%Y-%m"), incident_visible(value, job.audience),
             format_utc(value.updated_utc),
-            [(s.component, s.status, s.start, s.end) for s in incident_spans(value)])
+            [(s.component, s.status, s.start, s.end) for s in incident_spans(value, job.now)])
     if todo.kind == "maintenance":
         start, end = format_utc(value.start_utc), format_utc(value.end_utc)
         return MaintenanceRecord(

@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import json
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import ROUND_DOWN, Decimal
 from typing import Any, NamedTuple
+
+import msgspec
 
 from ..model import format_utc
 from .model import COMPONENT_RANK
@@ -46,9 +48,17 @@ class Span(NamedTuple):
     end: str | None
 
 
-def incident_spans(incident: Any) -> list[Span]:
+def incident_spans(incident: Any, now: str | None = None) -> list[Span]:
     """The statuses ``incident`` gave its components, and when: from its start, as its
-    updates changed them, until its end."""
+    updates changed them, until its end.
+
+    With ``now`` (the build clock), none for an incident that ended long before the
+    window: the window only moves forward, so it never counts again, and the manifest
+    keeps spans only for recent incidents (a page of 10,000 incidents over ten years
+    would otherwise decode all of theirs on every build).
+    """
+    if now is not None and incident.end_utc is not None and format_utc(incident.end_utc) < _before(now):
+        return []
     current: dict[str, str] = dict(incident.components)
     since: dict[str, str] = {key: format_utc(incident.start_utc) for key in current}
     spans: list[Span] = []
@@ -65,6 +75,14 @@ def incident_spans(incident: Any) -> list[Span]:
         if end is None or since[key] < end:
             spans.append(Span(key, status, since[key], end))
     return [s for s in spans if s.status != "operational"]
+
+
+KEEP_DAYS = DAYS + 31  # spans are kept for incidents that ended in the window or a month before it
+
+
+@functools.lru_cache(maxsize=4)
+def _before(now: str) -> str:
+    return format_utc(_utc(now) - dt.timedelta(days=KEEP_DAYS))
 
 
 class DayFigures(NamedTuple):
@@ -93,36 +111,42 @@ def day_bounds(now: dt.datetime, zone: dt.tzinfo,
     return dates, [*bounds, now.astimezone(dt.timezone.utc)]
 
 
-def series(keys: Sequence[str], spans: Iterable[Span], now: dt.datetime, zone: dt.tzinfo,
-           days: int = DAYS) -> list[Series]:
-    """The history of each component in ``keys`` from ``spans`` (incidents' and windows')."""
+def series(keys: Sequence[str], spans: Iterable[tuple[str, str, str, str | None]], now: dt.datetime,
+           zone: dt.tzinfo, days: int = DAYS) -> list[Series]:
+    """The history of each component in ``keys`` from ``spans`` (incidents' and windows',
+    as :class:`Span` or plain tuples)."""
     dates, bounds = day_bounds(now, zone, days)
     start, end = bounds[0], bounds[-1]
+    # Times are format_utc text, which sorts like the times: spans outside the window are
+    # skipped before any is parsed (a page of 10,000 incidents has few in 90 days).
+    first, last = format_utc(start), format_utc(end)
     buckets: dict[str, dict[int, list[tuple[dt.datetime, dt.datetime, str]]]] = {k: {} for k in keys}
-    for span in spans:
-        if span.component not in buckets or span.status not in IMPACTS:
+    for component, status, since, until in spans:
+        if (until is not None and until <= first) or since >= last or component not in buckets \
+                or status not in IMPACTS:
             continue
-        begin = max(_utc(span.start), start)
-        finish = min(end if span.end is None else _utc(span.end), end)
+        begin = max(_utc(since), start)
+        finish = min(end if until is None else _utc(until), end)
         if finish <= begin:
             continue
         index = bisect.bisect_right(bounds, begin) - 1
-        component = buckets[span.component]
+        bucket = buckets[component]
         while index < days and bounds[index] < finish:
-            piece = (max(begin, bounds[index]), min(finish, bounds[index + 1]), span.status)
+            piece = (max(begin, bounds[index]), min(finish, bounds[index + 1]), status)
             if piece[0] < piece[1]:
-                component.setdefault(index, []).append(piece)
+                bucket.setdefault(index, []).append(piece)
             index += 1
     total_seconds = int((end - start).total_seconds())
     result = []
+    quiet = [DayFigures(date.isoformat(), {}, "operational") for date in dates]  # shared, never changed
     for key in keys:
-        figures, totals = [], dict.fromkeys(IMPACTS, 0)
-        for index, date in enumerate(dates):
-            seconds = _worst_seconds(buckets[key].get(index, ()))
+        figures, totals = list(quiet), dict.fromkeys(IMPACTS, 0)
+        for index, pieces in buckets[key].items():
+            seconds = _worst_seconds(pieces)
             for impact, amount in seconds.items():
                 totals[impact] += amount
             worst = max(seconds, key=COMPONENT_RANK.__getitem__, default="operational")
-            figures.append(DayFigures(date.isoformat(), seconds, worst))
+            figures[index] = DayFigures(quiet[index].date, seconds, worst)
         down = sum((WEIGHT[i] * totals[i] for i in WEIGHT), Decimal(0))
         percent = Decimal(100) if not total_seconds else \
             (100 - 100 * down / total_seconds).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
@@ -161,6 +185,7 @@ def uptime_json(page: Mapping[str, Any], components: Sequence[tuple[str, str, st
                 history: Sequence[Series], now: dt.datetime) -> bytes:
     """``uptime.json``: ``components`` are (id, key, name), in the order of ``history``."""
     first, last = (history[0].days[0].date, history[0].days[-1].date) if history else (None, None)
+    quiet = {d.date: {"date": d.date, "minutes": {}} for d in history[0].days} if history else {}
     document = {
         "page": dict(page),
         "days": DAYS,
@@ -171,10 +196,10 @@ def uptime_json(page: Mapping[str, Any], components: Sequence[tuple[str, str, st
             {"id": ident, "key": key, "name": name, "uptime_percent": float(s.uptime),
              "minutes": {i: minutes(v) for i, v in s.totals.items()},
              "days": [{"date": d.date, "minutes": {i: minutes(v) for i, v in d.seconds.items()}}
-                      for d in s.days]}
+                      if d.seconds else quiet[d.date] for d in s.days]}
             for (ident, key, name), s in zip(components, history, strict=True)],
     }
-    return (json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+    return msgspec.json.encode(document) + b"\n"
 
 
 def merge(history: Sequence[Series], key: str) -> Series:
