@@ -192,6 +192,11 @@ class ServiceBuilder:
             gone = self.plan.old.services[slug] if self.plan.old else None
             if gone is not None:
                 self.stale += _all_outputs(slug, gone)
+        previous = self.plan.previous
+        if old is None and previous is not None:  # a full build: what the last one wrote
+            written = {p for slug, r in previous.services.items() for p in _all_outputs(slug, r)}
+            kept = {p for slug, r in services.items() for p in _all_outputs(slug, r)}
+            self.stale += sorted(written - kept)
         # A path can pass from one service to another (site.yaml's default_service moved).
         current = {path for record in services.values() for path in record.outputs}
         self.stale = [path for path in self.stale if path not in current]
