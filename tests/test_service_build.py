@@ -137,6 +137,31 @@ def test_one_changed_incident_renders_only_what_depends_on_it(acme):
     # The main page lists five past incidents; #7 is not among them, so its bytes did not change.
 
 
+def test_an_old_incident_changed_leaves_the_json_and_feeds_alone(acme):
+    # More than the 50 incidents incidents.json lists: an edit below them changes none of
+    # Statuspage's documents nor the feeds, so none is rendered; one above them changes some.
+    for number in range(60):
+        day = f"{1 + number // 3:02d}"
+        write(
+            acme,
+            f"incidents/2026-03-{number:02d}.yaml",
+            incident(number, month="03", day=day, endUtc=f"2026-03-{day}T11:00:00Z")
+            .replace("status: investigating", "status: resolved")
+            .replace("10:00:00Z\n    status", "11:00:00Z\n    status"),
+        )
+    build(acme)
+    for stem, expected in (("2026-03-00", 4), ("2026-03-59", 4 + len(PAGE_DOCS) + 2)):
+        before = stamps(acme)
+        path = service_dir(acme) / "incidents" / f"{stem}.yaml"
+        path.write_text(path.read_text("utf-8").replace("title: Incident", "title: The incident"), "utf-8")
+        assert build(acme).service_files == expected, stem
+        moved = published_outputs(changed(before, stamps(acme)))
+        if stem == "2026-03-00":
+            assert moved == []
+        else:
+            assert f"{BASE}api/v2/incidents.json" in moved and f"{BASE}components/api/history.atom" in moved
+
+
 def test_an_open_incident_changes_the_main_page(acme):
     build(acme)
     before = files(acme)

@@ -63,20 +63,73 @@ def component_paths(slug: str, keys: Collection[str]) -> list[str]:
 
 
 def render(inputs: Inputs, *, touched: Collection[str], old_incidents: Mapping[str, Any],
-           full: bool) -> tuple[list[tuple[str, bytes]], list[str]]:
+           full: bool, others: bool) -> tuple[list[tuple[str, bytes]], list[str]]:
     """The files to stage, and every path these outputs now occupy (for stale outputs).
 
     ``touched``: stems of incidents changed or removed in this build; ``old_incidents``:
-    the previous build's incident records, by stem.
+    the previous build's incident records, by stem. ``full``: render everything (the whole
+    service is rendered); ``others``: a window, a post or the clock changed, so the
+    page-level documents are rendered; otherwise only what ``touched`` reaches is.
     """
     service, slug = inputs.service, inputs.service.slug
     context = Context(service, inputs.base_url, inputs.timezone)
     files: dict[str, bytes] = {}
     incidents = {k: r for k, r in inputs.records["incident"].items() if r.shown}
-    # -- the Statuspage documents
-    wanted = {stem for _, _, stem in heapq.nlargest(
-        statuspage.RECENT, ((r.start, r.id, stem) for stem, r in incidents.items()))}
+    versions = [r for stem in touched for r in (old_incidents.get(stem), incidents.get(stem))
+                if r is not None and r.shown]
+    recent = heapq.nlargest(statuspage.RECENT, ((r.start, r.id, stem) for stem, r in incidents.items()))
     changed = heapq.nlargest(feeds.FEED_ENTRIES, ((r.updated, r.id, stem) for stem, r in incidents.items()))
+    # An incident edited among 10,000 changes these documents only if it is open, or among
+    # the most recent (before or after the edit): then its start or last change reaches the
+    # lowest one listed. Otherwise their bytes would not change, so they are not rendered.
+    if full or others or any(r.end is None for r in versions) or _reaches(
+            recent, statuspage.RECENT, [(r.start, r.id) for r in versions]) or _reaches(
+            changed, feeds.FEED_ENTRIES, [(r.updated, r.id) for r in versions]):
+        files.update(_page_files(inputs, context, incidents, {s for _, _, s in recent}, changed))
+    # -- one feed per component, from records
+    keys = [c.key for c in inputs.state.components]
+    named = set(keys) if full else {key for r in versions for key in r.components}
+    by_component: dict[str, list[tuple[str, str, str]]] = {key: [] for key in named}
+    if named:
+        for stem, record in incidents.items():
+            for key in record.components:
+                found = by_component.get(key)
+                if found is not None:
+                    found.append((record.updated, record.id, stem))
+    for component in inputs.state.components:
+        if component.key not in named:
+            continue
+        # Stems break ties: two files with one id are an error reported elsewhere, not a crash.
+        top = heapq.nlargest(feeds.FEED_ENTRIES, by_component[component.key])
+        mine = [(r.updated, r.id) for r in versions if component.key in r.components]
+        if not full and not _reaches(top, feeds.FEED_ENTRIES, mine):
+            continue
+        feed = feeds.Feed(title=f"{service.title}: {component.name}", page_url=context.url,
+                          self_url=f"{inputs.base_url}/{feeds.component_prefix(slug, component.key)}history",
+                          description=f"Incidents affecting {component.name}", language=inputs.language)
+        atom, rss = feeds.render_history(feed, [_record_entry(context, incidents[stem], inputs)
+                                                for _, _, stem in top])
+        prefix = feeds.component_prefix(slug, component.key)
+        files[f"{prefix}history.atom"], files[f"{prefix}history.rss"] = atom, rss
+    return list(files.items()), page_paths(slug, inputs.root) + component_paths(slug, keys)
+
+
+def _reaches(top: list[tuple[str, str, str]], limit: int, keys: list[tuple[str, str]]) -> bool:
+    """Whether an entry keyed (time, id) by one of ``keys`` is, or was, among ``top`` (the
+    ``limit`` largest). Sound: an entry leaving the top lets in one below it, so the new
+    lowest is never above the one that left; ties count as reaching."""
+    if not keys:
+        return False
+    if len(top) < limit:
+        return True
+    floor = top[-1][:2]
+    return any(key >= floor for key in keys)
+
+
+def _page_files(inputs: Inputs, context: Context, incidents: Mapping[str, Any], wanted: set[str],
+                changed: list[tuple[str, str, str]]) -> dict[str, bytes]:
+    """The Statuspage documents, the page's feeds and its calendar, under each prefix."""
+    service, slug = inputs.service, inputs.service.slug
     loaded: dict[str, Incident] = {i.stem: i for i in inputs.open_incidents}
     for stem in sorted(wanted | {stem for _, _, stem in changed}):
         if stem not in loaded:
@@ -87,7 +140,6 @@ def render(inputs: Inputs, *, touched: Collection[str], old_incidents: Mapping[s
                for stem in statuspage.wanted_windows(shown_windows)]
     documents = statuspage.documents(inputs.state, context, updated=inputs.updated, incidents=listed,
                                      windows=windows, now=inputs.now)
-    # -- feeds and the calendar
     entries = [_incident_entry(context, loaded[stem], inputs) for _, _, stem in changed]
     posts = heapq.nlargest(feeds.FEED_ENTRIES, ((r.time, r.id, stem) for stem, r in
                                                 inputs.records["update"].items() if r.shown))
@@ -102,37 +154,10 @@ def render(inputs: Inputs, *, touched: Collection[str], old_incidents: Mapping[s
                                      [_event(context, window, phase, names) for window, phase in windows])
     page_files = {**{f"{statuspage.API}{name}": data for name, data in documents.items()},
                   "history.atom": atom, "history.rss": rss, "maintenance.ics": calendar}
+    files: dict[str, bytes] = {}
     for prefix in [service_path(slug)] + ([""] if inputs.root else []):
         files.update({f"{prefix}{name}": data for name, data in page_files.items()})
-    # -- one feed per component, from records
-    keys = [c.key for c in inputs.state.components]
-    if full:
-        stale_keys = set(keys)
-    else:
-        stale_keys = set()
-        for stem in touched:
-            for record in (old_incidents.get(stem), inputs.records["incident"].get(stem)):
-                if record is not None:
-                    stale_keys.update(record.components)
-    # Stems break ties: two files with one id are an error reported elsewhere, not a crash here.
-    by_component: dict[str, list[tuple[str, str, str]]] = {key: [] for key in stale_keys}
-    for stem, record in incidents.items():
-        for key in record.components:
-            found = by_component.get(key)
-            if found is not None:
-                found.append((record.updated, record.id, stem))
-    for component in inputs.state.components:
-        if component.key not in stale_keys:
-            continue
-        recent = heapq.nlargest(feeds.FEED_ENTRIES, by_component[component.key])
-        feed = feeds.Feed(title=f"{service.title}: {component.name}", page_url=context.url,
-                          self_url=f"{inputs.base_url}/{feeds.component_prefix(slug, component.key)}history",
-                          description=f"Incidents affecting {component.name}", language=inputs.language)
-        atom, rss = feeds.render_history(feed, [_record_entry(context, incidents[stem], inputs)
-                                                   for _, _, stem in recent])
-        prefix = feeds.component_prefix(slug, component.key)
-        files[f"{prefix}history.atom"], files[f"{prefix}history.rss"] = atom, rss
-    return list(files.items()), page_paths(slug, inputs.root) + component_paths(slug, keys)
+    return files
 
 
 def _incident_entry(context: Context, incident: Incident, inputs: Inputs) -> feeds.Entry:

@@ -458,8 +458,12 @@ class ServiceBuilder:
             updated=_utc(updated) if updated else None,
             root=self.site.config.default_service == service.slug)
         touched = {t.stem for t in todo if t.kind == "incident"} | set(plan.removed.get("incident", ()))
+        # Windows, posts and the clock change what the page-level documents say; so does
+        # everything when the whole service is rendered. Incidents alone: published.render decides.
+        others = plan.clock or any(t.kind != "incident" for t in todo) or any(
+            plan.removed.get(kind) for kind in ("maintenance", "update"))
         files, paths = published.render(inputs, touched=touched, old_incidents=old.incidents if old else {},
-                                        full=full or old is None)
+                                        full=full or old is None, others=others)
         for relative, data in files:
             self._stage(relative, data)
         return paths
