@@ -77,8 +77,8 @@ def render(inputs: Inputs, *, touched: Collection[str], old_incidents: Mapping[s
     incidents = {k: r for k, r in inputs.records["incident"].items() if r.shown}
     versions = [r for stem in touched for r in (old_incidents.get(stem), incidents.get(stem))
                 if r is not None and r.shown]
-    recent = heapq.nlargest(statuspage.RECENT, ((r.start, r.id, stem) for stem, r in incidents.items()))
-    changed = heapq.nlargest(feeds.FEED_ENTRIES, ((r.updated, r.id, stem) for stem, r in incidents.items()))
+    recent = _top([(r.start, r.id, stem) for stem, r in incidents.items()], statuspage.RECENT)
+    changed = _top([(r.updated, r.id, stem) for stem, r in incidents.items()], feeds.FEED_ENTRIES)
     # An incident edited among 10,000 changes these documents only if it is open, or among
     # the most recent (before or after the edit): then its start or last change reaches the
     # lowest one listed. Otherwise their bytes would not change, so they are not rendered.
@@ -100,7 +100,7 @@ def render(inputs: Inputs, *, touched: Collection[str], old_incidents: Mapping[s
         if component.key not in named:
             continue
         # Stems break ties: two files with one id are an error reported elsewhere, not a crash.
-        top = heapq.nlargest(feeds.FEED_ENTRIES, by_component[component.key])
+        top = _top(by_component[component.key], feeds.FEED_ENTRIES)
         mine = [(r.updated, r.id) for r in versions if component.key in r.components]
         if not full and not _reaches(top, feeds.FEED_ENTRIES, mine):
             continue
@@ -112,6 +112,13 @@ def render(inputs: Inputs, *, touched: Collection[str], old_incidents: Mapping[s
         prefix = feeds.component_prefix(slug, component.key)
         files[f"{prefix}history.atom"], files[f"{prefix}history.rss"] = atom, rss
     return list(files.items()), page_paths(slug, inputs.root) + component_paths(slug, keys)
+
+
+def _top(keys: list[tuple[str, str, str]], limit: int) -> list[tuple[str, str, str]]:
+    """The ``limit`` largest, largest first. A sort, not heapq.nlargest: its loop is Python's,
+    and incidents come in nearly sorted, which timsort makes cheap (10,000 in about 2 ms)."""
+    keys.sort(reverse=True)
+    return keys[:limit]
 
 
 def _reaches(top: list[tuple[str, str, str]], limit: int, keys: list[tuple[str, str]]) -> bool:
