@@ -218,8 +218,8 @@ def test_an_unknown_default_service_is_an_error(tmp_path: Path, monkeypatch: pyt
 
 def test_the_service_page_links_its_feeds(outputs: dict[str, Path]) -> None:
     html = (outputs["public"] / BASE / "index.html").read_text("utf-8")
-    assert '<link rel="alternate" type="application/atom+xml" href="history.atom"' in html
-    assert '<link rel="alternate" type="application/rss+xml" href="history.rss"' in html
+    assert '<link rel="alternate" type="application/atom+xml" href="history.atom">' in html
+    assert '<link rel="alternate" type="application/rss+xml" href="history.rss">' in html
 
 
 # -- a real Statuspage consumer -------------------------------------------------------------
