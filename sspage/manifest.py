@@ -45,8 +45,9 @@ RENDERING_MODULES = ("build.py", "render.py", "theme.py", "markdown.py", "manife
                      "shapes.py", "model.py", "service/model.py", "service/records.py",
                      "service/compute.py", "service/views.py", "service/build.py",
                      "service/shapes.py", "service/rules.py", "service/render.py",
-                     "service/reader.py", "timeline.py", "history.py")
-RENDERING_LIBRARIES = ("jinja2", "cmarkgfm", "nh3", "markupsafe")
+                     "service/reader.py", "timeline.py", "history.py",
+                     "service/statuspage.py", "service/feeds.py", "service/published.py")
+RENDERING_LIBRARIES = ("jinja2", "cmarkgfm", "nh3", "markupsafe", "feedgen", "icalendar")
 
 
 class Listing(msgspec.Struct, frozen=True, rename="camel"):

@@ -255,6 +255,11 @@ class SiteConfig(Struct, kw_only=True, forbid_unknown_fields=True):
     status_links: Annotated[
         bool, Meta(description="Allow links in the descriptions of single-value statuses.")
     ] = False
+    default_service: Annotated[
+        str | None,
+        Meta(description="The slug of a service page whose Statuspage API (api/v2/) and feeds "
+             "are also published at the site root."),
+    ] = None
 
 
 def _to_utc(value: Any) -> Any:

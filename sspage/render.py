@@ -278,6 +278,19 @@ class Renderer:
             "  Access-Control-Allow-Origin: *",
             "  X-Robots-Tag: noindex",
         ]
+        # Service pages' feeds, calendar and Statuspage JSON (sspage/service/published.py): hosts
+        # do not all know .atom, .rss and .ics; the JSON is read from other sites, as Statuspage's is.
+        base = self.base_path
+        for prefix in (f"{base}/status/*/", f"{base}/"):
+            lines += [f"{prefix}api/v2/*", "  Content-Type: application/json; charset=utf-8",
+                      "  Access-Control-Allow-Origin: *"]
+        for pattern, kind in (("history.atom", "application/atom+xml"),
+                              ("history.rss", "application/rss+xml"),
+                              ("maintenance.ics", "text/calendar")):
+            for prefix in (f"{base}/status/*/", f"{base}/status/*/components/*/", f"{base}/"):
+                if prefix.endswith("components/*/") and pattern == "maintenance.ics":
+                    continue
+                lines += [f"{prefix}{pattern}", f"  Content-Type: {kind}; charset=utf-8"]
         # Never a rule per page: this file is public on hosts that do not read it (GitHub
         # Pages, S3), so it must not name unlisted pages, and Cloudflare reads only 100
         # rules. When no page is listed one wildcard covers them all; otherwise unlisted
