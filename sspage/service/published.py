@@ -85,7 +85,8 @@ def render(inputs: Inputs, *, touched: Collection[str], old_incidents: Mapping[s
     if full or others or any(r.end is None for r in versions) or _reaches(
             recent, statuspage.RECENT, [(r.start, r.id) for r in versions]) or _reaches(
             changed, feeds.FEED_ENTRIES, [(r.updated, r.id) for r in versions]):
-        files.update(_page_files(inputs, context, incidents, {s for _, _, s in recent}, changed))
+        files.update(_page_files(inputs, context, incidents, {s for _, _, s in recent}, changed,
+                                 calendar=full or others))
     # -- one feed per component, from records
     keys = [c.key for c in inputs.state.components]
     named = set(keys) if full else {key for r in versions for key in r.components}
@@ -134,8 +135,10 @@ def _reaches(top: list[tuple[str, str, str]], limit: int, keys: list[tuple[str, 
 
 
 def _page_files(inputs: Inputs, context: Context, incidents: Mapping[str, Any], wanted: set[str],
-                changed: list[tuple[str, str, str]]) -> dict[str, bytes]:
-    """The Statuspage documents, the page's feeds and its calendar, under each prefix."""
+                changed: list[tuple[str, str, str]], *, calendar: bool) -> dict[str, bytes]:
+    """The Statuspage documents, the page's feeds and (``calendar``) its calendar, under each
+    prefix. The calendar lists windows only: an incident's edit leaves it as it is, and
+    not loading the iCalendar library keeps that build fast."""
     service, slug = inputs.service, inputs.service.slug
     loaded: dict[str, Incident] = {i.stem: i for i in inputs.open_incidents}
     for stem in sorted(wanted | {stem for _, _, stem in changed}):
@@ -156,11 +159,13 @@ def _page_files(inputs: Inputs, context: Context, incidents: Mapping[str, Any], 
                            self_url=f"{context.url}history", description=f"{service.title} status history",
                            language=inputs.language)
     atom, rss = feeds.render_history(page_feed, entries[:feeds.FEED_ENTRIES])
-    names = {c.key: c.name for c in inputs.state.components}  # the visible ones
-    calendar = feeds.render_calendar(f"{service.title}: maintenance", context.url, inputs.timezone,
-                                     [_event(context, window, phase, names) for window, phase in windows])
     page_files = {**{f"{statuspage.API}{name}": data for name, data in documents.items()},
-                  "history.atom": atom, "history.rss": rss, "maintenance.ics": calendar}
+                  "history.atom": atom, "history.rss": rss}
+    if calendar:
+        names = {c.key: c.name for c in inputs.state.components}  # the visible ones
+        page_files["maintenance.ics"] = feeds.render_calendar(
+            f"{service.title}: maintenance", context.url, inputs.timezone,
+            [_event(context, window, phase, names) for window, phase in windows])
     files: dict[str, bytes] = {}
     for prefix in [service_path(slug)] + ([""] if inputs.root else []):
         files.update({f"{prefix}{name}": data for name, data in page_files.items()})
