@@ -167,7 +167,8 @@ def build_site(site: Site, out: Path | str | None = None, *, jobs: int | None = 
         history = _History(site)
         history.refresh(kept, todo, old, config, str(site.pages_dir))
         services = plan_services(site, None if full or old is None else old.services, format_utc(now),
-                                 changed=changed, audience=audience)
+                                 changed=changed, audience=audience,
+                                 previous=old.services if old else None)
         if todo or removed or full or services.dirty:
             renderer = _renderer(site, theme, inputs)
             records, site_outputs, service_result = _render_and_commit(

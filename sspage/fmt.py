@@ -175,13 +175,26 @@ def _complete(data: MutableMapping[str, Any], page: Page, compare: bool, before:
         old = old_items.get(item.id) if isinstance(item.id, str) else None
         if old is not None and (item.text, item.state) != (old.text, old.state) \
                 and item.updated_utc == old.updated_utc:
-            doc.put(mapping, "updatedUtc", doc.time_value(now), doc.ITEM_KEYS)
+            doc.put(mapping, "updatedUtc", doc.time_value(_stamp(now, old.updated_utc)), doc.ITEM_KEYS)
             stamped = True
     page_moved = before is not None and page.updated_utc == before.updated_utc \
         and _content(page) != _content(before)
-    if stamped or page_moved:
-        doc.put(data, "updatedUtc", doc.time_value(now), doc.PAGE_KEYS)
+    if stamped or page_moved or (filled and before is not None):
+        stamp = _stamp(now, before.updated_utc if before is not None else None)
+        doc.put(data, "updatedUtc", doc.time_value(stamp), doc.PAGE_KEYS)
     return filled or stamped or page_moved
+
+
+def _stamp(now: dt.datetime, old: dt.datetime | None) -> dt.datetime:
+    """The time to stamp a value with that was ``old`` at the revision.
+
+    It must differ from ``old`` in the file's whole seconds: a stamp that spells the
+    revision's value would look unstamped to the next run, which would stamp it again.
+    """
+    now = now.replace(microsecond=0)
+    if old is None or now > old:
+        return now
+    return old.replace(microsecond=0) + dt.timedelta(seconds=1)
 
 
 def _content(page: Page) -> tuple[Any, ...]:

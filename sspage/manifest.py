@@ -46,8 +46,9 @@ RENDERING_MODULES = ("build.py", "render.py", "theme.py", "markdown.py", "manife
                      "service/compute.py", "service/views.py", "service/build.py",
                      "service/shapes.py", "service/rules.py", "service/render.py",
                      "service/reader.py", "timeline.py", "history.py",
+                     "service/statuspage.py", "service/feeds.py", "service/published.py",
                      "service/badges.py", "service/uptime.py", "service/reading.py", "service/embed.py")
-RENDERING_LIBRARIES = ("jinja2", "cmarkgfm", "nh3", "markupsafe")
+RENDERING_LIBRARIES = ("jinja2", "cmarkgfm", "nh3", "markupsafe", "feedgen", "icalendar")
 
 
 class Listing(msgspec.Struct, frozen=True, rename="camel"):

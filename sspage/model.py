@@ -258,6 +258,11 @@ class SiteConfig(Struct, kw_only=True, forbid_unknown_fields=True):
     status_links: Annotated[
         bool, Meta(description="Allow links in the descriptions of single-value statuses.")
     ] = False
+    default_service: Annotated[
+        str | None,
+        Meta(description="The slug of a service page whose Statuspage API (api/v2/) and feeds "
+             "are also published at the site root."),
+    ] = None
     # The status embed script (docs/service-pages.md#embeds): where its banner sits and its colours.
     embed_position: Annotated[
         Literal["bottom-left", "bottom-right", "top-left", "top-right"],

@@ -275,19 +275,27 @@ class Renderer:
             "  Referrer-Policy: no-referrer",
             "/assets/*",
             "  Cache-Control: public, max-age=31536000, immutable",
-            # Service pages: the only page other sites may frame, and the JSON their scripts read.
-            # Netlify applies the last matching rule's header; this one comes after /*.
-            "/status/:slug/embed.html",
-            f"  Content-Security-Policy: {EMBED_CSP}",
-            "/status/:slug/api/*",
-            "  Access-Control-Allow-Origin: *",
-            "/status/:slug/embed.js",
-            "  Access-Control-Allow-Origin: *",
             f"/{MIRROR_DIR}/*",
             "  Content-Type: application/json; charset=utf-8",
             "  Access-Control-Allow-Origin: *",
             "  X-Robots-Tag: noindex",
         ]
+        # Service pages' feeds, calendar and Statuspage JSON (sspage/service/published.py): hosts
+        # do not all know .atom, .rss and .ics; the JSON is read from other sites, as Statuspage's is.
+        base = self.base_path
+        for prefix in (f"{base}/status/*/", f"{base}/"):
+            lines += [f"{prefix}api/v2/*", "  Content-Type: application/json; charset=utf-8",
+                      "  Access-Control-Allow-Origin: *"]
+        for pattern, kind in (("history.atom", "application/atom+xml"),
+                              ("history.rss", "application/rss+xml"),
+                              ("maintenance.ics", "text/calendar")):
+            for prefix in (f"{base}/status/*/", f"{base}/status/*/components/*/", f"{base}/"):
+                if prefix.endswith("components/*/") and pattern == "maintenance.ics":
+                    continue
+                lines += [f"{prefix}{pattern}", f"  Content-Type: {kind}; charset=utf-8"]
+        # A service's embed.html is the only page other sites may frame (sspage/service/embed.py).
+        # Netlify applies the last matching rule's header, and this rule comes after /*.
+        lines += [f"{base}/status/:slug/embed.html", f"  Content-Security-Policy: {EMBED_CSP}"]
         # Never a rule per page: this file is public on hosts that do not read it (GitHub
         # Pages, S3), so it must not name unlisted pages, and Cloudflare reads only 100
         # rules. When no page is listed one wildcard covers them all; otherwise unlisted

@@ -201,6 +201,29 @@ def test_files_new_since_rev_are_new_throughout(site, runner, repo):
     assert "title: Typed in   # by hand\n" in (site.pages_dir / "typed.yaml").read_text()
 
 
+def test_a_stamp_in_the_revisions_own_second_still_moves(site, runner, clock):
+    """Edited and formatted in the second of the commit: the stamps are a second later than
+    the revision's, or the next run (later) would take them as missing and stamp again."""
+    git(site.root, "init", "-q", "-b", "main")
+    for key, value in (("user.name", "Repo User"), ("user.email", "repo@example.com"),
+                       ("commit.gpgsign", "false")):
+        git(site.root, "config", key, value)
+    (site.root / ".gitignore").write_text(".sspage/\n")
+    hand(site).write_text(BEFORE, "utf-8")
+    commit_all(site.root)
+    assert clock.text == T0_TEXT  # the clock has not moved since the commit
+    hand(site).write_text(EDITED, "utf-8")
+    assert runner("fmt", "--since", "HEAD").exit_code == 0
+    text = hand(site).read_text("utf-8")
+    assert f"updatedUtc: {T0_TEXT}\nexpiresUtc" not in text
+    assert "updatedUtc: 2026-06-08T14:30:01Z\nexpiresUtc" in text
+    assert "# done, said Jo\n    createdUtc: 2026-06-08T14:30:00Z\n    updatedUtc: 2026-06-08T14:30:01Z" in text
+    clock.advance(minutes=5)
+    again = runner("fmt", "--since", "HEAD")
+    assert (again.exit_code, again.stdout) == (0, "")
+    assert hand(site).read_text("utf-8") == text
+
+
 def test_head_before_the_first_commit_makes_every_file_new(site, runner, clock):
     """A pre-commit hook runs `fmt --since HEAD` on a repository's first commit too."""
     git(site.root, "init", "-q", "-b", "main")

@@ -10,6 +10,7 @@ from service_helpers import OPEN_INCIDENT, make_service, service_dir, write
 import sspage
 from sspage.build import build_site
 from sspage.errors import BuildError, ContentError
+from sspage.service import published
 
 JUNE_15 = "1781524800"  # 2026-06-15T12:00:00Z
 BASE = "status/acme/"
@@ -72,10 +73,26 @@ def incident(number, month="06", day="01", **extra):
 # -- what a build writes -------------------------------------------------------------------------
 
 
+def published_outputs(names):
+    """Statuspage's JSON, the feeds and the calendar (tests/test_service_outputs.py checks them)."""
+    return sorted(n for n in names if n in PAGE_DOCS or n.startswith(f"{BASE}components/"))
+
+
+def pages_only(names):
+    names = list(names)
+    published_ones = set(published_outputs(names))
+    return [n for n in names if n not in published_ones]
+
+
+PAGE_DOCS = frozenset(published.page_paths("acme", root=False))
+
+
 def test_outputs_of_a_service(acme):
     result = build(acme)
     assert result.services == 1
-    names = [n for n in files(acme) if n.startswith(BASE) and not n.endswith(READERS)]
+    names = pages_only(n for n in files(acme) if n.startswith(BASE) and not n.endswith(READERS))
+    assert published_outputs(n for n in files(acme) if not n.endswith(READERS)) == sorted(
+        [*PAGE_DOCS, *published.component_paths("acme", ["api", "db", "cdn", "web"])])
     assert names == [
         f"{BASE}history/2026-05.html",
         f"{BASE}history/2026-06.html",
@@ -114,13 +131,43 @@ def test_one_changed_incident_renders_only_what_depends_on_it(acme):
     path = service_dir(acme) / "incidents" / "2026-04-07.yaml"
     path.write_text(path.read_text("utf-8").replace("Incident 7", "Incident seven"), "utf-8")
     result = build(acme)
-    # its permalink, its month, the history index, the main page
-    assert result.service_files == 4 + READER_FILES
-    assert changed(before, stamps(acme)) == [
+    # Its permalink, its month, the history index, the main page, the page's JSON and feeds
+    # (not its calendar of maintenance windows), and the feeds of the one component it names.
+    assert result.service_files == 4 + len(PAGE_DOCS) - 1 + 2 + READER_FILES
+    assert published_outputs(changed(before, stamps(acme))) == sorted([
+        f"{BASE}api/v2/incidents.json", f"{BASE}history.atom", f"{BASE}history.rss",
+        *published.component_paths("acme", ["api"])])
+    assert pages_only(changed(before, stamps(acme))) == [
         f"{BASE}history/2026-04.html",
         f"{BASE}incidents/inc000000007.html",
     ]
     # The main page lists five past incidents; #7 is not among them, so its bytes did not change.
+
+
+def test_an_old_incident_changed_leaves_the_json_and_feeds_alone(acme):
+    # More than the 50 incidents incidents.json lists: an edit below them changes none of
+    # Statuspage's documents nor the feeds, so none is rendered; one above them changes some.
+    for number in range(60):
+        day = f"{1 + number // 3:02d}"
+        write(
+            acme,
+            f"incidents/2026-03-{number:02d}.yaml",
+            incident(number, month="03", day=day, endUtc=f"2026-03-{day}T11:00:00Z")
+            .replace("status: investigating", "status: resolved")
+            .replace("10:00:00Z\n    status", "11:00:00Z\n    status"),
+        )
+    build(acme)
+    # 20 March is in the 90 days of uptime history: the badges, uptime and embeds too.
+    for stem, expected in (("2026-03-00", 4), ("2026-03-59", 4 + len(PAGE_DOCS) - 1 + 2 + READER_FILES)):
+        before = stamps(acme)
+        path = service_dir(acme) / "incidents" / f"{stem}.yaml"
+        path.write_text(path.read_text("utf-8").replace("title: Incident", "title: The incident"), "utf-8")
+        assert build(acme).service_files == expected, stem
+        moved = published_outputs(changed(before, stamps(acme)))
+        if stem == "2026-03-00":
+            assert moved == []
+        else:
+            assert f"{BASE}api/v2/incidents.json" in moved and f"{BASE}components/api/history.atom" in moved
 
 
 def test_an_open_incident_changes_the_main_page(acme):
@@ -130,7 +177,7 @@ def test_an_open_incident_changes_the_main_page(acme):
     path.write_text(path.read_text("utf-8").replace("partial_outage", "major_outage"), "utf-8")
     build(acme)
     # The site's index changes too: its card shows the new summary.
-    assert changed(before, files(acme)) == [
+    assert pages_only(changed(before, files(acme))) == [
         "index.html",
         f"{BASE}incidents/open00000001.html",
         f"{BASE}index.html",
@@ -158,7 +205,7 @@ def test_changing_service_yaml_renders_the_whole_service(acme):
     path = service_dir(acme) / "service.yaml"
     path.write_text(path.read_text("utf-8").replace("Acme Cloud", "Acme Cloud services"), "utf-8")
     result = build(acme)
-    assert result.service_files == 7 + READER_FILES
+    assert result.service_files == 7 + len(PAGE_DOCS) + 8 + READER_FILES
     assert all(b"Acme Cloud services" in data for name, data in files(acme).items()
                if name.startswith(BASE) and not name.endswith(READERS))
 
@@ -197,7 +244,9 @@ def test_a_window_starts_and_ends_by_the_clock(acme, monkeypatch):
     before = stamps(acme)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1781992800")  # 2026-06-20T22:00:00Z: it starts
     result = build(acme)
-    assert result.service_files == 2 + READER_FILES and changed(before, stamps(acme)) == [main, window]
+    assert result.service_files == 2 + len(PAGE_DOCS) + READER_FILES
+    assert pages_only(changed(before, stamps(acme))) == [main, window]
+    assert f"{BASE}api/v2/scheduled-maintenances/active.json" in changed(before, stamps(acme))
     html = files(acme)[main].decode()
     assert "Maintenance in progress" in html and 'CDN</span><span class="st s-under_maintenance">' in html
     before = stamps(acme)
@@ -205,7 +254,7 @@ def test_a_window_starts_and_ends_by_the_clock(acme, monkeypatch):
     assert build(acme).service_files == 0 and stamps(acme) == before
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1781996400")  # 23:00: it ends
     build(acme)
-    assert changed(before, stamps(acme)) == [main, window]
+    assert pages_only(changed(before, stamps(acme))) == [main, window]
     assert "Completed" in files(acme)[window].decode()
     assert 'CDN</span><span class="st s-operational">' in files(acme)[main].decode()
 
@@ -244,7 +293,7 @@ def test_cli_build_audience(acme, runner):
     result = runner("build", "--audience", "vip")
     assert result.exit_code == 0, result.stderr
     assert result.stderr.startswith(
-        "Built 0 pages (0 changed) and 1 service (25 files rendered) for audience vip in "
+        "Built 0 pages (0 changed) and 1 service (44 files rendered) for audience vip in "
     )
 
 
@@ -301,7 +350,7 @@ def test_clean_and_parallel_builds_are_byte_identical(acme, tmp_path):
             if p.is_file() and p.name != ".sspage-build"
         }
     assert tree["serial"] == tree["parallel"]
-    assert len([n for n in tree["serial"] if "/incidents/" in n]) == 452
+    assert len([n for n in tree["serial"] if "/incidents/" in n and n.endswith(".html")]) == 452
     assert len([n for n in tree["serial"] if "/history/20" in n]) >= 24
 
 

@@ -222,7 +222,8 @@ def test_embed_page_and_script(site):
     headers = out["_headers"].decode()
     rule = headers[headers.index("/status/:slug/embed.html"):].splitlines()[1]
     assert "frame-ancestors *" in rule and "default-src 'none'" in rule
-    assert "/status/:slug/api/*\n  Access-Control-Allow-Origin: *\n" in headers
+    assert "/status/*/api/v2/*\n  Content-Type: application/json; charset=utf-8\n" \
+        "  Access-Control-Allow-Origin: *\n" in headers
     assert headers.index("/*\n") < headers.index("/status/:slug/embed.html")  # the later rule wins
 
 
@@ -248,3 +249,22 @@ def test_spans_are_kept_only_for_recent_incidents():
         uptime.Span("api", "partial_outage", "2026-03-01T10:00:00Z", "2026-03-01T11:00:00Z")]
     assert uptime.incident_spans(made("2020-01-01T10:00:00Z", None), now) == [
         uptime.Span("api", "partial_outage", "2020-01-01T10:00:00Z", None)]  # still open
+
+
+def test_an_old_incident_edit_leaves_badges_uptime_and_embeds_alone(site):
+    make_service(site)
+    _incident(site, "oldone000001", "2026-01-10T10:00:00Z", "2026-01-10T11:00:00Z")
+    _incident(site, "recent000001", "2026-06-01T10:00:00Z", "2026-06-01T11:00:00Z")
+    build(site)
+    readers = ("badge.svg", "shields.json", "uptime.json", "uptime.svg", "embed.html", "embed.js")
+    for stem, moves in (("oldone000001", False), ("recent000001", True)):
+        before = stamps(site)
+        path = site.content_dir / "services" / "acme" / "incidents" / f"{stem}.yaml"
+        text = path.read_text("utf-8")
+        path.write_text(text.replace("T11:00:00Z", "T11:30:00Z"), "utf-8")
+        build(site)
+        after = stamps(site)
+        moved = [n for n in after if before.get(n) != after[n] and n.endswith(readers)]
+        assert bool(moved) == moves, (stem, moved)
+    api = _days(json.loads(files(site)[f"{BASE}uptime.json"]), "api")[0]
+    assert api["2026-06-01"] == {"major_outage": 90}

@@ -79,6 +79,9 @@ class Plan:
     old: ServicesManifest | None
     now: str
     audience: str | None
+    # The last build's manifest even when this build is a full one (``old`` is then None),
+    # so that what it wrote and this one does not is deleted.
+    previous: ServicesManifest | None = None
 
     @property
     def dirty(self) -> bool:
@@ -93,7 +96,7 @@ class Plan:
 
 
 def plan(site: Site, old: ServicesManifest | None, now: str, *, changed: Collection[str] | None,
-         audience: str | None) -> Plan:
+         audience: str | None, previous: ServicesManifest | None = None) -> Plan:
     """Stat what may have changed since ``old``. ``changed`` (from a watcher) not None means
     no service file changed: only the clock is consulted."""
     services = old.services if old else {}
@@ -113,7 +116,7 @@ def plan(site: Site, old: ServicesManifest | None, now: str, *, changed: Collect
     removed_statuses: list[str] = []
     if changed is None:
         statuses, removed_statuses = _plan_statuses(site, old.statuses if old else {})
-    return Plan(plans, removed, statuses, removed_statuses, old, now, audience)
+    return Plan(plans, removed, statuses, removed_statuses, old, now, audience, previous or old)
 
 
 def _plan_service(site: Site, slug: str, record: ServiceRecord | None) -> ServicePlan:

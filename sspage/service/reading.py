@@ -12,6 +12,7 @@ import functools
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ..model import format_utc
 from . import badges, uptime
 from .compute import ComponentState, GroupState, ServiceState, service_id
 
@@ -39,39 +40,60 @@ def uptime_path(slug: str) -> str:
 
 
 class Outputs(NamedTuple):
-    files: list[tuple[str, bytes]]
+    files: list[tuple[str, bytes]]  # none unless asked to render them
     rows: list[UptimeView]  # for the main page
+    paths: list[str]  # of the files, rendered or not
+
+
+def counts(record: Any, now: dt.datetime, zone: dt.tzinfo) -> bool:
+    """Whether an incident's record (None: no record) counts in the badges, uptime or embeds:
+    open, or ended within the window."""
+    if record is None:
+        return False
+    if record.end is None:
+        return True
+    _, bounds = uptime.day_bounds(now, zone)
+    return bool(record.end > format_utc(bounds[0]))
 
 
 def reader_outputs(service: Service, state: ServiceState, records: Mapping[str, Mapping[str, Any]],
-                   *, now: dt.datetime, zone: dt.tzinfo, strings: Mapping[str, Any]) -> Outputs:
-    """Badges and ``uptime.json`` of one page, and the uptime rows its main page shows."""
+                   *, now: dt.datetime, zone: dt.tzinfo, strings: Mapping[str, Any],
+                   render: bool = True) -> Outputs:
+    """Badges and ``uptime.json`` of one page, and the uptime rows its main page shows; with
+    ``render`` false, the rows and the files' paths only."""
     slug, words = service.slug, strings["service"]
     banner = "maintenance" if state.indicator == "none" and state.maintenance_active else state.indicator
     files = badges.badge_files(slug, service.title, banner,
-                               {c.key: (c.name, c.effective) for c in state.components}, words)
+                               {c.key: (c.name, c.effective) for c in state.components}, words) \
+        if render else []
     spans: list[tuple[str, str, str, str | None]] = [
         s for r in records["incident"].values() if r.shown and r.spans for s in r.spans]
     spans += uptime.window_spans(records["maintenance"].values())
     keys = [c.key for c in state.components]
     history = uptime.series(keys, spans, now, zone)
     page = {"id": service_id(service), "name": service.title, "time_zone": str(zone)}
-    files.append((uptime_path(slug), uptime.uptime_json(
-        page, [(c.id, c.key, c.name) for c in state.components], history, now)))
+    if render:
+        files.append((uptime_path(slug), uptime.uptime_json(
+            page, [(c.id, c.key, c.name) for c in state.components], history, now)))
+    paths = [path for key in (None, *keys) for path in badges.badge_paths(slug, key)]
+    paths += [uptime_path(slug)] + [f"status/{slug}/components/{key}/uptime.svg" for key in keys]
     by_key = dict(zip(keys, history, strict=True))
     rows = []
     for component, series in zip(state.components, history, strict=True):
-        label = _label(component.name, [series], strings)
-        files.append((f"status/{slug}/components/{component.key}/uptime.svg", bars_svg(series, label)))
+        if render:
+            label = _label(component.name, [series], strings)
+            files.append((f"status/{slug}/components/{component.key}/uptime.svg", bars_svg(series, label)))
     for node in state.roots:
         row = _row(slug, node, by_key, strings)
         if row is not None:
             rows.append(row)
             if isinstance(node, GroupState):
-                found = [by_key[k] for k in _keys(node) if k in by_key]
-                merged = found[0] if len(found) == 1 else uptime.merge(found, node.key)
-                files.append((row.bars, bars_svg(merged, row.label)))
-    return Outputs(files, rows)
+                paths.append(row.bars)
+                if render:
+                    found = [by_key[k] for k in _keys(node) if k in by_key]
+                    merged = found[0] if len(found) == 1 else uptime.merge(found, node.key)
+                    files.append((row.bars, bars_svg(merged, row.label)))
+    return Outputs(files, rows, paths)
 
 
 def bars_svg(series: uptime.Series, label: str) -> bytes:

@@ -27,6 +27,7 @@ class IncidentRecord(msgspec.Struct, array_like=True, frozen=True):
     month: str  # YYYY-MM of the start, in the service's time zone
     shown: bool  # published in this build (not private, visible to its audience)
     updated: str  # its latest time: start, end or update
+    components: list[str] = []  # keys it names (its own and its updates'): component feeds
     # What it did to components and when (uptime.Span: component, status, start, end).
     spans: list[tuple[str, str, str, str | None]] = []
 

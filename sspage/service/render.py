@@ -25,9 +25,9 @@ from . import reader
 from .build import KINDS, Plan, Result, ServicePlan, Todo, status_output_paths
 from .check import overlap_problems
 from .compute import compute, incident_visible, visible
-from .embed import embed_files
+from .embed import embed_files, embed_paths
 from .model import maintenance_phase, next_transition
-from .reading import reader_outputs
+from .reading import counts, reader_outputs
 from .records import (
     IncidentRecord,
     MaintenanceRecord,
@@ -45,6 +45,7 @@ from .views import (
     RECENT_UPDATES,
     UPCOMING,
     ServicePages,
+    _named,
     history_path,
     month_view,
     service_page_path,
@@ -147,7 +148,7 @@ def make_record(job: _Job, todo: Todo, sha: str, value: Any) -> Any:
             todo.mtime_ns, todo.size, sha, ident, value.title, value.impact, format_utc(value.start_utc),
             None if value.end_utc is None else format_utc(value.end_utc), value.status,
             value.start_utc.astimezone(job.zone).strftime("%Y-%m"), incident_visible(value, job.audience),
-            format_utc(value.updated_utc),
+            format_utc(value.updated_utc), list(_named(value)),
             [(s.component, s.status, s.start, s.end) for s in incident_spans(value, job.now)])
     if todo.kind == "maintenance":
         start, end = format_utc(value.start_utc), format_utc(value.end_utc)
@@ -195,6 +196,20 @@ class ServiceBuilder:
             gone = self.plan.old.services[slug] if self.plan.old else None
             if gone is not None:
                 self.stale += _all_outputs(slug, gone)
+        previous = self.plan.previous
+        if old is None and previous is not None:  # a full build: what the last one wrote
+            written = {p for slug, r in previous.services.items() for p in _all_outputs(slug, r)}
+            kept = {p for slug, r in services.items() for p in _all_outputs(slug, r)}
+            self.stale += sorted(written - kept)
+        # A path can pass from one service to another (site.yaml's default_service moved).
+        current = {path for record in services.values() for path in record.outputs}
+        self.stale = [path for path in self.stale if path not in current]
+        default = self.site.config.default_service
+        if default is not None and default not in services and not self.problems:
+            self.problems.append(reader.locate(
+                self.site, self.site.content_dir / "site.yaml", ("default_service",),
+                f"no service page {default!r}",
+                "name the folder of one under content/services/, or delete default_service"))
         listings = [services[slug].listing for slug in sorted(services) if services[slug].listing]
         return Result(ServicesManifest(services=services, statuses=statuses), self.staged,
                       self.problems, self.stale, self.rendered, listings_changed, listings)
@@ -398,10 +413,19 @@ class ServiceBuilder:
                 tiles.append(pages.status_view(status, self.site.config.status_links))
         updated = max(max((r.updated for r in shown), default=""), max((p[1] for p in posts), default=""))
         main = service_page_path(slug)
+        # Badges, uptime and embeds change with the state, the windows, the clock and the
+        # incidents of the last 90 days; an edit of an older resolved incident changes none.
+        edited = {t.stem for t in todo if t.kind == "incident"} | set(plan.removed.get("incident", ()))
+        fresh = full or old is None or plan.clock or any(t.kind != "incident" for t in todo) or any(
+            plan.removed.get(kind) for kind in ("maintenance", "update")) or any(
+            counts(record, _utc(self.now), job.zone) for stem in edited
+            for record in (old.incidents.get(stem), records["incident"].get(stem)))
         extra = reader_outputs(service, state, records, now=_utc(self.now), zone=job.zone,
-                               strings=pages.renderer.strings)
-        extra.files.extend(embed_files(pages, service, state, incidents=incidents, config=self.site.config,
-                                       active=[v for v in views if v.phase != "scheduled"]))
+                               strings=pages.renderer.strings, render=fresh)
+        if fresh:
+            extra.files.extend(embed_files(pages, service, state, incidents=incidents,
+                                           config=self.site.config,
+                                           active=[v for v in views if v.phase != "scheduled"]))
         for relative, data in extra.files:
             self._stage(relative, data)
         self._stage(main, pages.main_page(
@@ -410,6 +434,7 @@ class ServiceBuilder:
             pinned=[v for v in post_views if v.pinned], recent=[v for v in post_views if not v.pinned],
             past=[summary_view(slug, r) for r in past], statuses=tiles,
             updated=_utc(updated) if updated else None, uptime=extra.rows))
+        outputs = self._published(job, records, state, updated, todo, plan, old, full)
         by_month: dict[str, list[IncidentRecord]] = {}
         for record in shown:
             by_month.setdefault(record.month, []).append(record)
@@ -434,10 +459,36 @@ class ServiceBuilder:
              month_views[index + 1] if index + 1 < len(months) else None)
             for index, key in enumerate(months) if key in wanted]
         self._render_months(job, month_jobs)
-        outputs = [main, history_path(slug)] + [history_path(slug, key) for key in months] + \
-            [relative for relative, _ in extra.files]
+        outputs = [main, history_path(slug)] + [history_path(slug, key) for key in months] + outputs + \
+            extra.paths + embed_paths(slug)
         self._stale(slug, old, records, outputs, todo, plan, full)
         return outputs
+
+    def _published(self, job: _Job, records: dict[str, dict[str, Any]], state: Any, updated: str,
+                   todo: list[Todo], plan: ServicePlan, old: ServiceRecord | None, full: bool) -> list[str]:
+        """Statuspage's JSON, the feeds and the calendar (sspage/service/published.py)."""
+        from . import published
+
+        service = job.service
+        inputs = published.Inputs(
+            service=service, state=state, records=records, open_incidents=self._open,
+            read=lambda kind, stem: self._read(service.slug, kind, stem,
+                                               job.rules if kind != "update" else self.base_rules),
+            markdown=self.pages.markdown, local_time=self.pages.local_time(service),
+            base_url=self.site.config.base_url, timezone=service.timezone or self.site.config.timezone,
+            language=self.site.config.language, now=_utc(self.now),
+            updated=_utc(updated) if updated else None,
+            root=self.site.config.default_service == service.slug)
+        touched = {t.stem for t in todo if t.kind == "incident"} | set(plan.removed.get("incident", ()))
+        # Windows, posts and the clock change what the page-level documents say; so does
+        # everything when the whole service is rendered. Incidents alone: published.render decides.
+        others = plan.clock or any(t.kind != "incident" for t in todo) or any(
+            plan.removed.get(kind) for kind in ("maintenance", "update"))
+        files, paths = published.render(inputs, touched=touched, old_incidents=old.incidents if old else {},
+                                        full=full or old is None, others=others)
+        for relative, data in files:
+            self._stage(relative, data)
+        return paths
 
     def _render_months(self, job: _Job, months: list[Any]) -> None:
         """The archive's month pages: in workers when a whole archive is rendered (a cold
