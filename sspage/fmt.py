@@ -185,14 +185,14 @@ def _complete(data: MutableMapping[str, Any], page: Page, compare: bool, before:
     return filled or stamped or page_moved
 
 
-def _stamp(now: dt.datetime, old: dt.datetime | None) -> dt.datetime:
+def _stamp(now: dt.datetime, old: object) -> dt.datetime:
     """The time to stamp a value with that was ``old`` at the revision.
 
     It must differ from ``old`` in the file's whole seconds: a stamp that spells the
     revision's value would look unstamped to the next run, which would stamp it again.
     """
     now = now.replace(microsecond=0)
-    if old is None or now > old:
+    if not isinstance(old, dt.datetime) or now > old:  # none at the revision
         return now
     return old.replace(microsecond=0) + dt.timedelta(seconds=1)
 

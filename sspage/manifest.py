@@ -48,7 +48,7 @@ RENDERING_MODULES = ("build.py", "render.py", "theme.py", "markdown.py", "manife
                      "service/reader.py", "timeline.py", "history.py",
                      "service/statuspage.py", "service/feeds.py", "service/published.py",
                      "service/badges.py", "service/uptime.py", "service/reading.py", "service/embed.py")
-RENDERING_LIBRARIES = ("jinja2", "cmarkgfm", "nh3", "markupsafe", "feedgen", "icalendar")
+RENDERING_LIBRARIES = ("jinja2", "cmarkgfm", "nh3", "markupsafe", "feedgen", "icalendar", "rcssmin")
 
 
 class Listing(msgspec.Struct, frozen=True, rename="camel"):
