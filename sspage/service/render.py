@@ -415,12 +415,8 @@ class ServiceBuilder:
         main = service_page_path(slug)
         # Badges, uptime and embeds change with the state, the windows, the clock and the
         # incidents of the last 90 days; an edit of an older resolved incident changes none.
-        # While an incident is open or a window active, the uptime figures grow with the
-        # clock: then they are written with the main page, which shows the same figures.
         edited = {t.stem for t in todo if t.kind == "incident"} | set(plan.removed.get("incident", ()))
-        ongoing = any(r.end is None for r in shown) or any(v.phase != "scheduled" for v in views)
-        fresh = full or old is None or plan.clock or ongoing or any(
-            t.kind != "incident" for t in todo) or any(
+        fresh = full or old is None or plan.clock or any(t.kind != "incident" for t in todo) or any(
             plan.removed.get(kind) for kind in ("maintenance", "update")) or any(
             counts(record, _utc(self.now), job.zone) for stem in edited
             for record in (old.incidents.get(stem), records["incident"].get(stem)))
