@@ -198,7 +198,7 @@ def main() -> None:
         for number in range(options.runs):
             with newest.open("a", encoding="utf-8") as file:
                 file.write(f"  - timeUtc: 2026-06-15T0{number}:30:00Z\n    status: monitoring\n"
-                           f"    message: Update {number}: a fix is in place.\n")
+                           f"    message: Update {number}, a fix is in place.\n")
             updates.append(run([*sspage_cmd(), "--site", str(site), "build", "--out", str(out)]))
         update_cpu = cpu_of(options.runs)
         print("  (wall time: median, min; CPU time of the process and its workers: median)")
