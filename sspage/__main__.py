@@ -12,7 +12,10 @@ def main() -> None:
     gc.disable()
     from .cli import main as cli_main
 
-    cli_main()
+    try:
+        cli_main()
+    finally:
+        gc.freeze()
 
 
 if __name__ == "__main__":
