@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import AmbiguousError, InputError, NotFoundError
 from ..refs import is_slug
-from . import reader
+from . import layout, reader
 from .model import COMPONENT_ALIASES, COMPONENT_STATUSES, component_status
 from .rules import Rules, rules_for
 
@@ -45,12 +45,12 @@ class ServiceBase:
     # -- naming ---------------------------------------------------------------------------
 
     def slugs(self) -> list[str]:
-        return reader.service_slugs(self.site)
+        return layout.service_slugs(self.site)
 
     def slug(self, ref: str | None) -> str:
         """The service ``ref`` names; None names the only service there is."""
         if ref is not None:
-            if not is_slug(ref) or not (reader.service_dir(self.site, ref) / reader.SERVICE_FILE).is_file():
+            if not is_slug(ref) or not (layout.service_dir(self.site, ref) / layout.SERVICE_FILE).is_file():
                 known = ", ".join(self.slugs()) or "none yet"
                 raise NotFoundError(f"no service {ref!r}", hint=f"services: {known}")
             return ref
@@ -71,12 +71,12 @@ class ServiceBase:
         """The file of a service's incident, window or post: by file name, id, or id prefix."""
         if not ref.strip():
             raise InputError(f"a {KIND_WORDS[kind]} reference cannot be empty")
-        folder = reader.kind_dir(self.site, slug, kind)
+        folder = layout.kind_dir(self.site, slug, kind)
         if is_slug(ref) and (folder / f"{ref}.yaml").is_file():
             return folder / f"{ref}.yaml"
         wanted = ref.strip().lower()
         exact, prefixed = [], []
-        for path in reader.kind_paths(self.site, slug, kind):
+        for path in layout.kind_paths(self.site, slug, kind):
             found = _WRITTEN_ID.search(path.read_bytes())
             ident = found.group(1).decode() if found else reader.derived_id(slug, kind, path.stem)
             if ident == wanted:

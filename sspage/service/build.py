@@ -33,9 +33,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..errors import ContentError, Problem
 from ..manifest import file_sha256
-from . import reader
+from . import layout
 from .records import ServiceRecord, ServicesManifest, StatusRecord
-from .views import service_page_path, status_outputs
 
 if TYPE_CHECKING:
     from ..store import Site
@@ -90,6 +89,13 @@ class Plan:
             p.dirty or bool(changed_status.intersection(p.old.statuses if p.old else ()))
             for p in self.services)
 
+    @property
+    def empty(self) -> bool:
+        """No service now, none before, and no status planned or known before."""
+        before = self.previous or self.old
+        return not (self.services or self.removed or self.statuses or self.removed_statuses) and (
+            before is None or not (before.services or before.statuses))
+
     def unchanged(self) -> ServicesManifest | None:
         """The manifest part when nothing needs rendering (stats may have moved)."""
         return self.old
@@ -100,7 +106,7 @@ def plan(site: Site, old: ServicesManifest | None, now: str, *, changed: Collect
     """Stat what may have changed since ``old``. ``changed`` (from a watcher) not None means
     no service file changed: only the clock is consulted."""
     services = old.services if old else {}
-    slugs = reader.service_slugs(site) if changed is None else list(services)
+    slugs = layout.service_slugs(site) if changed is None else list(services)
     plans = []
     for slug in slugs:
         record = services.get(slug)
@@ -120,9 +126,9 @@ def plan(site: Site, old: ServicesManifest | None, now: str, *, changed: Collect
 
 
 def _plan_service(site: Site, slug: str, record: ServiceRecord | None) -> ServicePlan:
-    folder = reader.service_dir(site, slug)
+    folder = layout.service_dir(site, slug)
     try:
-        stat = os.stat(folder / reader.SERVICE_FILE)
+        stat = os.stat(folder / layout.SERVICE_FILE)
         same = record is not None and (stat.st_mtime_ns, stat.st_size) == (record.mtime_ns, record.size)
     except OSError:
         same = False
@@ -131,7 +137,7 @@ def _plan_service(site: Site, slug: str, record: ServiceRecord | None) -> Servic
         return result  # everything is read anyway
     for kind in KINDS:
         kept = record.of(kind)
-        todo, removed = _stat_folder(str(folder / reader.FOLDERS[kind]), kind, kept)
+        todo, removed = _stat_folder(str(folder / layout.FOLDERS[kind]), kind, kept)
         result.todo += todo
         result.removed[kind] = removed
     return result
@@ -177,7 +183,7 @@ def _stat_folder(folder: str, kind: str, records: dict[str, Any]) -> tuple[list[
 
 
 def _plan_statuses(site: Site, records: dict[str, StatusRecord]) -> tuple[list[Todo], list[str]]:
-    folder = site.content_dir / reader.STATUSES
+    folder = site.content_dir / layout.STATUSES
     return _stat_folder(str(folder), "status", records)
 
 
@@ -200,6 +206,8 @@ class Result:
 def render(site: Site, the_plan: Plan, *, out: Path, renderer: Any, now: Any, token: str,
            jobs: int | None, full: bool) -> Result:
     """Render what ``the_plan`` found stale (everything if ``full``) and stage it."""
+    if the_plan.empty and site.config.default_service is None and not layout.status_paths(site):
+        return Result(ServicesManifest(), [], [], [], 0, False, [])  # a site of SharedStatus pages only
     from .render import ServiceBuilder
 
     builder = ServiceBuilder(site, the_plan, out=out, renderer=renderer, now=now, token=token,
@@ -208,11 +216,11 @@ def render(site: Site, the_plan: Plan, *, out: Path, renderer: Any, now: Any, to
 
 
 def status_output_paths(record: StatusRecord) -> list[str]:
-    return status_outputs(record.share_id) if record.shown else []
+    return layout.status_outputs(record.share_id) if record.shown else []
 
 
 def service_outputs(slug: str) -> list[str]:
-    return [service_page_path(slug)]
+    return [layout.service_page_path(slug)]
 
 
 def hash_file(path: str) -> str:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ContentError, Problem
 from ..model import format_utc
-from . import reader
+from . import layout, reader
 from .rules import Rules, overlaps, rules_for
 
 if TYPE_CHECKING:
@@ -35,20 +35,20 @@ def check_services(site: Site, *, jobs: int | None = None) -> ServiceCheck:
     result = ServiceCheck()
     base = rules_for(site.config)
     status_keys = set()
-    for path in reader.status_paths(site):
+    for path in layout.status_paths(site):
         result.files += 1
         try:
             reader.read_status(site, path, base)
         except ContentError as error:
             result.problems.extend(error.problems)
         status_keys.add(path.stem)
-    for path in reader.template_paths(site):
+    for path in layout.template_paths(site):
         result.files += 1
         try:
             reader.read(site, path, "template", base)
         except ContentError as error:
             result.problems.extend(error.problems)
-    for slug in reader.service_slugs(site):
+    for slug in layout.service_slugs(site):
         result.services += 1
         result.files += 1
         try:
@@ -59,8 +59,8 @@ def check_services(site: Site, *, jobs: int | None = None) -> ServiceCheck:
         else:
             result.problems += unknown_statuses(site, service, status_keys)
             rules = rules_for(site.config, [c.key for c in service.components])
-        for kind in reader.FOLDERS:
-            paths = reader.kind_paths(site, slug, kind)
+        for kind in layout.FOLDERS:
+            paths = layout.kind_paths(site, slug, kind)
             result.files += len(paths)
             summaries = parallel_map(_check_chunk, [str(site.root), kind, rules], paths, jobs=jobs)
             ids: dict[str, Path] = {}

@@ -17,7 +17,7 @@ from ..errors import InputError
 from ..inputs import check_text
 from ..model import format_utc
 from ..refs import is_slug, slugify
-from . import reader
+from . import layout, reader
 from .base import ServiceBase, quoted, trailers
 from .files import create_file, free_path, mutate_file
 from .model import IMPACTS, MAINTENANCE_STATUSES, Incident, Maintenance, worst
@@ -83,7 +83,7 @@ class IncidentOps(ServiceBase):
                 pairs.append(("audiences", self.audiences(audiences)))
             pairs.append(("components", new_mapping(list(effects.items()))))
             pairs.append(("updates", [_update(moment, status, message)] if message else []))
-            folder = reader.kind_dir(self.site, slug, "incident")
+            folder = layout.kind_dir(self.site, slug, "incident")
             path = free_path(folder, f"{self.local_date(svc, moment)}-{slugify(title)}")
             return create_file(  # type: ignore[no-any-return]
                 self.site, path, "incident", self.rules_of(svc), pairs,
@@ -150,7 +150,7 @@ class IncidentOps(ServiceBase):
             return self._mutate(slug, path, svc, change)  # type: ignore[no-any-return]
 
     def _mutate(self, slug: str, path: Path, svc: Any, change: Any) -> Any:
-        kind = "incident" if path.parent.name == reader.FOLDERS["incident"] else "maintenance"
+        kind = "incident" if path.parent.name == layout.FOLDERS["incident"] else "maintenance"
         return mutate_file(self.site, path, kind, self.rules_of(svc), change,
                            lambda current: trailers(slug, kind, reader.object_id(current, slug, kind)))
 
@@ -164,17 +164,17 @@ class IncidentOps(ServiceBase):
 
     def template(self, name: str) -> Template:
         """An update template by name (its file name under content/templates/)."""
-        folder = self.site.content_dir / reader.TEMPLATES
+        folder = self.site.content_dir / layout.TEMPLATES
         path = folder / f"{name}.yaml"
         if not (name and is_slug(name) and path.is_file()):
-            known = ", ".join(p.stem for p in reader.template_paths(self.site)) or "none yet"
+            known = ", ".join(p.stem for p in layout.template_paths(self.site)) or "none yet"
             raise InputError(f"unknown template {name!r}",
                              hint=f"templates (content/templates/*.yaml): {known}")
         return reader.read(self.site, path, "template", self.rules)  # type: ignore[no-any-return]
 
     def templates(self) -> list[Template]:
         return [reader.read(self.site, path, "template", self.rules)
-                for path in reader.template_paths(self.site)]
+                for path in layout.template_paths(self.site)]
 
     # -- maintenance ----------------------------------------------------------------------
 
@@ -220,7 +220,7 @@ class IncidentOps(ServiceBase):
                 pairs.append(("audiences", self.audiences(audiences)))
             pairs.append(("components", keys))
             pairs.append(("updates", [_update(now, "scheduled", message)] if message else []))
-            folder = reader.kind_dir(self.site, slug, "maintenance")
+            folder = layout.kind_dir(self.site, slug, "maintenance")
             path = free_path(folder, f"{self.local_date(svc, start)}-{slugify(title)}")
             return create_file(  # type: ignore[no-any-return]
                 self.site, path, "maintenance", self.rules_of(svc), pairs,

@@ -27,9 +27,10 @@ from typing import Any
 
 from . import feeds, statuspage
 from .compute import ServiceState
+from .layout import service_path
 from .model import Incident, Maintenance, PostedUpdate, Service
 from .reader import object_id
-from .shapes import Context, service_path
+from .shapes import Context
 
 
 @dataclass

@@ -23,47 +23,18 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ContentError, NotFoundError, Problem
 from ..refs import is_slug
 from ..validate import Invalid
-from ..yamlio import yaml_names
+from .layout import SERVICE_FILE, kind_paths, service_dir, service_slugs
 from .rules import Rules, convert
 
 if TYPE_CHECKING:
     from ..store import Site
 
-SERVICES = "services"
-TEMPLATES = "templates"
-STATUSES = "statuses"
-SERVICE_FILE = "service.yaml"
-#: The folder of each per-service file kind.
-FOLDERS = {"incident": "incidents", "maintenance": "maintenance", "update": "updates"}
 _BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
-def services_dir(site: Site) -> Path:
-    return site.content_dir / SERVICES
 
 
-def service_slugs(site: Site) -> list[str]:
-    """Every service, by its folder name, sorted. A folder without service.yaml is not one."""
-    folder = services_dir(site)
-    try:
-        entries = sorted(folder.iterdir())
-    except FileNotFoundError:
-        return []
-    return [entry.name for entry in entries
-            if not entry.name.startswith(".") and (entry / SERVICE_FILE).is_file()]
 
-
-def service_dir(site: Site, slug: str) -> Path:
-    return services_dir(site) / slug
-
-
-def kind_dir(site: Site, slug: str, kind: str) -> Path:
-    return service_dir(site, slug) / FOLDERS[kind]
-
-
-def kind_paths(site: Site, slug: str, kind: str) -> list[Path]:
-    folder = kind_dir(site, slug, kind)
-    return [folder / name for name in yaml_names(folder)]
 
 
 def derived_id(*parts: str) -> str:
@@ -151,14 +122,6 @@ def read_all(site: Site, slug: str, kind: str, rules: Rules) -> list[Any]:
     return found
 
 
-def template_paths(site: Site) -> list[Path]:
-    folder = site.content_dir / TEMPLATES
-    return [folder / name for name in yaml_names(folder)]
-
-
-def status_paths(site: Site) -> list[Path]:
-    folder = site.content_dir / STATUSES
-    return [folder / name for name in yaml_names(folder)]
 
 
 def read_status(site: Site, path: Path, rules: Rules, data: bytes | None = None) -> Any:

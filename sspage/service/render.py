@@ -21,11 +21,12 @@ from ..errors import ContentError, Problem
 from ..manifest import file_sha256
 from ..model import format_utc
 from ..staging import stage, unstage
-from . import reader
+from . import layout, reader
 from .build import KINDS, Plan, Result, ServicePlan, Todo, status_output_paths
 from .check import overlap_problems
 from .compute import compute, incident_visible, visible
 from .embed import embed_files, embed_paths
+from .layout import history_path, incident_path, maintenance_path, service_page_path, service_path
 from .model import maintenance_phase, next_transition
 from .reading import counts, reader_outputs
 from .records import (
@@ -38,7 +39,6 @@ from .records import (
     StatusRecord,
 )
 from .rules import Rules, rules_for
-from .shapes import incident_path, maintenance_path, service_path
 from .uptime import incident_spans, next_midnight
 from .views import (
     RECENT_INCIDENTS,
@@ -46,9 +46,7 @@ from .views import (
     UPCOMING,
     ServicePages,
     _named,
-    history_path,
     month_view,
-    service_page_path,
     summary_view,
 )
 
@@ -220,7 +218,7 @@ class ServiceBuilder:
         records: dict[str, StatusRecord] = dict(old.statuses) if old else {}
         before = dict(self.plan.old.statuses) if self.plan.old else {}
         if old is None:  # a full build: every status file
-            todo = [Todo("status", p.stem, str(p), *_stat(p), None) for p in reader.status_paths(self.site)]
+            todo = [Todo("status", p.stem, str(p), *_stat(p), None) for p in layout.status_paths(self.site)]
             removed = sorted(set(before) - {t.stem for t in todo})
             records = {}
         else:
@@ -252,7 +250,7 @@ class ServiceBuilder:
         for key, record in sorted(records.items()):
             other = shares.setdefault(record.share_id, key)
             if other != key:
-                path = self.site.content_dir / reader.STATUSES / f"{key}.yaml"
+                path = self.site.content_dir / layout.STATUSES / f"{key}.yaml"
                 self.problems.append(reader.locate(self.site, path, ("shareId",),
                                                    f"the same shareId as {other}",
                                                    "delete the shareId line; one is derived from the key"))
@@ -264,7 +262,7 @@ class ServiceBuilder:
                       touched_statuses: bool = False) -> ServiceRecord | None:
         global _JOB
         slug = plan.slug
-        path = reader.service_dir(self.site, slug) / reader.SERVICE_FILE
+        path = layout.service_dir(self.site, slug) / layout.SERVICE_FILE
         try:
             data = self.site.file_bytes(path)
             service = reader.read(self.site, path, "service", self.base_rules, data)
@@ -345,10 +343,10 @@ class ServiceBuilder:
             for stem, record in records[kind].items():
                 first = owner.setdefault(record.id, stem)
                 if first != stem:
-                    folder = reader.kind_dir(self.site, slug, kind)
+                    folder = layout.kind_dir(self.site, slug, kind)
                     problems += duplicate_id(self.site, {record.id: folder / f"{first}.yaml"},
                                              record.id, folder / f"{stem}.yaml")
-        folder = reader.kind_dir(self.site, slug, "maintenance")
+        folder = layout.kind_dir(self.site, slug, "maintenance")
         problems += overlap_problems(self.site, [(str(folder / f"{stem}.yaml"), r.start, r.end, r.components)
                                                  for stem, r in records["maintenance"].items()])
         problems += unknown_statuses(self.site, service, set(statuses))
@@ -356,7 +354,7 @@ class ServiceBuilder:
 
     def _clock(self, job: _Job, records: dict[str, dict[str, Any]], rendered: set[tuple[str, str]]) -> None:
         """Windows whose phase moved by the clock since their page was rendered: render it again."""
-        folder = reader.kind_dir(self.site, job.service.slug, "maintenance")
+        folder = layout.kind_dir(self.site, job.service.slug, "maintenance")
         for stem, record in list(records["maintenance"].items()):
             phase = maintenance_phase(record.status, record.start, record.end, record.auto_start,
                                       record.auto_end, self.now)
@@ -378,7 +376,7 @@ class ServiceBuilder:
                 "audience": self.audience}
 
     def _read(self, slug: str, kind: str, stem: str, rules: Rules) -> Any:
-        path = reader.kind_dir(self.site, slug, kind) / f"{stem}.yaml"
+        path = layout.kind_dir(self.site, slug, kind) / f"{stem}.yaml"
         return reader.read(self.site, path, kind, rules)
 
     def _service_pages(self, job: _Job, records: dict[str, dict[str, Any]], state: Any,
@@ -408,7 +406,7 @@ class ServiceBuilder:
         for key in service.statuses:
             record = statuses.get(key)
             if record is not None and record.shown:
-                status_file = self.site.content_dir / reader.STATUSES / f"{key}.yaml"
+                status_file = self.site.content_dir / layout.STATUSES / f"{key}.yaml"
                 status = reader.read_status(self.site, status_file, self.base_rules)
                 tiles.append(pages.status_view(status, self.site.config.status_links))
         updated = max(max((r.updated for r in shown), default=""), max((p[1] for p in posts), default=""))
@@ -549,7 +547,7 @@ def _all_outputs(slug: str, record: ServiceRecord) -> list[str]:
 def _all_todo(site: Site, slug: str) -> list[Todo]:
     todo = []
     for kind in KINDS:
-        for path in reader.kind_paths(site, slug, kind):
+        for path in layout.kind_paths(site, slug, kind):
             todo.append(Todo(kind, path.stem, str(path), *_stat(path), None))
     return todo
 

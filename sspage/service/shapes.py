@@ -18,6 +18,7 @@ from typing import Any
 
 from ..model import format_utc
 from .compute import ComponentState, GroupState, ServiceState, service_id
+from .layout import incident_path, maintenance_path, service_path
 from .model import Incident, Maintenance, PostedUpdate, Service, SingleStatus, maintenance_phase
 from .reader import derived_id, object_id, status_ids
 
@@ -45,16 +46,7 @@ class Context:
         return f"{self.base_url}/{maintenance_path(self.service.slug, ident)}"
 
 
-def service_path(slug: str) -> str:
-    return f"status/{slug}/"
 
-
-def incident_path(slug: str, ident: str) -> str:
-    return f"status/{slug}/incidents/{ident}.html"
-
-
-def maintenance_path(slug: str, ident: str) -> str:
-    return f"status/{slug}/maintenance/{ident}.html"
 
 
 def _time(moment: dt.datetime | None) -> str | None:
@@ -245,7 +237,3 @@ def status_json(status: SingleStatus) -> dict[str, Any]:
         "accessTypeUserList": "private",
         "accessTypeHistory": "private",
     }
-
-
-def status_path(share_id: str) -> str:
-    return f"st/{share_id}/"

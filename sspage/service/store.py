@@ -28,7 +28,7 @@ from ..document import new_mapping, put, text_value, time_value
 from ..errors import InputError, NotFoundError
 from ..inputs import check_text
 from ..refs import check_slug, is_slug, slugify
-from . import reader
+from . import layout, reader
 from .base import quoted, trailers
 from .compute import ServiceState, compute, incident_visible, visible
 from .files import create_file, free_path, mutate_file
@@ -62,8 +62,8 @@ class Services(IncidentOps):
         if description is not None:
             check_text("latest update", description, multiline=True)
         chosen = check_slug(slug) if slug is not None else slugify(title)
-        folder = reader.service_dir(self.site, chosen)
-        path = folder / reader.SERVICE_FILE
+        folder = layout.service_dir(self.site, chosen)
+        path = folder / layout.SERVICE_FILE
         pairs: list[tuple[str, Any]] = [("id", reader.new_id()), ("title", text_value(title))]
         if description is not None:
             pairs.append(("description", text_value(description)))
@@ -205,7 +205,7 @@ class Services(IncidentOps):
         needle = key.encode()
         found = []
         for kind in ("incident", "maintenance"):
-            for path in reader.kind_paths(self.site, slug, kind):
+            for path in layout.kind_paths(self.site, slug, kind):
                 if needle in path.read_bytes():
                     value = reader.read(self.site, path, kind, self.rules)
                     named = set(value.components)
@@ -241,7 +241,7 @@ class Services(IncidentOps):
     def _change_service(self, service: str | None, change: Any, key: str,
                         what: str = "Component") -> Service:
         slug = self.slug(service)
-        path = reader.service_dir(self.site, slug) / reader.SERVICE_FILE
+        path = layout.service_dir(self.site, slug) / layout.SERVICE_FILE
         with self.site.lock:
             found = mutate_file(self.site, path, "service", self.rules, change,
                                 lambda current: {**trailers(slug), f"Sspage-{what}": key})
@@ -286,7 +286,7 @@ class Services(IncidentOps):
             pairs += [("severity", severity), ("pinned", pinned), ("timeUtc", time_value(moment))]
             if audiences:
                 pairs.append(("audiences", self.audiences(audiences)))
-            folder = reader.kind_dir(self.site, slug, "update")
+            folder = layout.kind_dir(self.site, slug, "update")
             path = free_path(folder, f"{self.local_date(svc, moment)}-{slugify(title)}")
             return create_file(  # type: ignore[no-any-return]
                 self.site, path, "update", self.rules, pairs,
@@ -327,7 +327,7 @@ class Services(IncidentOps):
     # -- single-value statuses ------------------------------------------------------------
 
     def statuses(self) -> list[SingleStatus]:
-        return [reader.read_status(self.site, path, self.rules) for path in reader.status_paths(self.site)]
+        return [reader.read_status(self.site, path, self.rules) for path in layout.status_paths(self.site)]
 
     def status(self, key: str) -> SingleStatus:
         path = self._status_path(key)
@@ -385,7 +385,7 @@ class Services(IncidentOps):
         if not is_slug(key):
             raise InputError(f"invalid status key {key!r}",
                              hint="use lower-case letters, digits and single hyphens")
-        return self.site.content_dir / reader.STATUSES / f"{key}.yaml"
+        return self.site.content_dir / layout.STATUSES / f"{key}.yaml"
 
 
 def visible_to(value: Any, audience: str | None) -> bool:

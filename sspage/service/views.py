@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from ..model import format_utc
-from . import shapes
+from . import layout, shapes
 from .compute import ComponentState, GroupState, ServiceState, shown_component_names
 from .model import Incident, Maintenance, PostedUpdate, Service, SingleStatus
 from .reader import object_id, status_ids
@@ -133,16 +133,7 @@ class ServiceView(msgspec.Struct, frozen=True, kw_only=True):
     listed: bool
 
 
-def history_path(slug: str, month: str | None = None) -> str:
-    return f"status/{slug}/history/" + (f"{month}.html" if month else "index.html")
 
-
-def service_page_path(slug: str) -> str:
-    return f"status/{slug}/index.html"
-
-
-def status_outputs(share_id: str) -> list[str]:
-    return [f"st/{share_id}/index.html", f"st/{share_id}/status.json"]
 
 
 class ServicePages:
@@ -203,8 +194,8 @@ class ServicePages:
         return ServiceView(
             slug=slug, title=service.title,
             description_html=self.markdown(service.description) if state is not None else None,
-            url=shapes.service_path(slug), public_url=f"{self.base_url}/{shapes.service_path(slug)}",
-            history_url=history_path(slug), timezone=service.timezone or self.site_zone,
+            url=layout.service_path(slug), public_url=f"{self.base_url}/{layout.service_path(slug)}",
+            history_url=layout.history_path(slug), timezone=service.timezone or self.site_zone,
             indicator=None if state is None else state.indicator, banner=banner,
             summarized=None if state is None else state.summarized,
             listed=service.listed)
@@ -220,7 +211,7 @@ class ServicePages:
         return IncidentView(
             id=ident, title=incident.title, impact=incident.impact, status=incident.status,
             start_utc=incident.start_utc, end_utc=incident.end_utc,
-            url=shapes.incident_path(service.slug, ident),
+            url=layout.incident_path(service.slug, ident),
             affected=[ChangeView(name=names[k], status=s) for k, s in affected.items() if k in names],
             updates=updates)
 
@@ -230,7 +221,7 @@ class ServicePages:
         ident = object_id(window, service.slug, "maintenance")
         return MaintenanceView(
             id=ident, title=window.title, phase=phase, start_utc=window.start_utc,
-            end_utc=window.end_utc, url=shapes.maintenance_path(service.slug, ident),
+            end_utc=window.end_utc, url=layout.maintenance_path(service.slug, ident),
             components=[names[k] for k in window.components if k in names],
             updates=[UpdateView(time_utc=u.time_utc, status=u.status,
                                 message_html=self.markdown(u.message), changes=[])
@@ -248,8 +239,8 @@ class ServicePages:
             html = self.markdown(status.description) if links else None
         return StatusView(key=status.key, name=status.name, value=status.value,
                           color_no=status.color_no, description=status.description,
-                          description_html=html, url=shapes.status_path(share),
-                          json_url=f"{shapes.status_path(share)}status.json",
+                          description_html=html, url=layout.status_path(share),
+                          json_url=f"{layout.status_path(share)}status.json",
                           updated_utc=status.updated_utc)
 
     # -- whole pages ---------------------------------------------------------------------
@@ -265,7 +256,7 @@ class ServicePages:
                   pinned: Sequence[PostView], recent: Sequence[PostView],
                   past: Sequence[SummaryView], statuses: Sequence[StatusView],
                   updated: dt.datetime | None, uptime: Sequence[Any] = ()) -> bytes:
-        output = service_page_path(service.slug)
+        output = layout.service_page_path(service.slug)
         return self.render("service.html", output, service, service=self.service_view(service, state),
                            components=[_node(n) for n in state.roots], incidents=list(incidents),
                            active_maintenance=list(active), upcoming_maintenance=list(upcoming),
@@ -282,12 +273,12 @@ class ServicePages:
                            service=self.service_view(service), maintenance=view)
 
     def history_index(self, service: Service, months: Sequence[MonthView]) -> bytes:
-        return self.render("history.html", history_path(service.slug), service,
+        return self.render("history.html", layout.history_path(service.slug), service,
                            service=self.service_view(service), months=list(months))
 
     def month_page(self, service: Service, month: MonthView, incidents: Sequence[SummaryView],
                    newer: MonthView | None, older: MonthView | None) -> bytes:
-        return self.render("history_month.html", history_path(service.slug, month.key), service,
+        return self.render("history_month.html", layout.history_path(service.slug, month.key), service,
                            service=self.service_view(service), month=month,
                            incidents=list(incidents), newer=newer, older=older)
 
@@ -295,7 +286,7 @@ class ServicePages:
         from ..shapes import to_json
 
         view = self.status_view(status, links)
-        html_path, json_path = status_outputs(view.url.split("/")[1])
+        html_path, json_path = layout.status_outputs(view.url.split("/")[1])
         html = self.renderer.render("status.html", html_path, status=view)
         return [(html_path, html), (json_path, (to_json(shapes.status_json(status)) + "\n").encode())]
 
@@ -303,13 +294,13 @@ class ServicePages:
 def summary_view(slug: str, record: IncidentRecord) -> SummaryView:
     return SummaryView(id=record.id, title=record.title, impact=record.impact, status=record.status,
                        start_utc=_parse(record.start), end_utc=None if record.end is None else
-                       _parse(record.end), url=shapes.incident_path(slug, record.id))
+                       _parse(record.end), url=layout.incident_path(slug, record.id))
 
 
 def month_view(slug: str, key: str, count: int) -> MonthView:
     year, month = key.split("-")
     return MonthView(key=key, year=int(year), month=int(month), count=count,
-                     url=history_path(slug, key))
+                     url=layout.history_path(slug, key))
 
 
 def _parse(text: str) -> dt.datetime:
