@@ -56,15 +56,14 @@ from .model import format_utc, utc_now
 from .staging import commit, delete_output, forget_folders, stage, sweep, unstage, write_atomic
 from .store import Site
 from .theme import load_theme
+from .timeline import BuildTimelines
 
 if TYPE_CHECKING:
-    from .model import SiteConfig
     from .render import Renderer
     from .service.build import Plan as ServicePlan
     from .service.build import Result as ServiceResult
     from .service.records import ServicesManifest
     from .theme import Theme
-    from .timeline import Timelines
 
 DEFAULT_OUT = "public"
 STATE = ".sspage"
@@ -107,7 +106,7 @@ class _Job:
     out: Path
     now: dt.datetime
     token: str
-    history: _History
+    history: BuildTimelines
 
 
 # Set in the parent before workers fork, so that they inherit the compiled
@@ -164,8 +163,11 @@ def build_site(site: Site, out: Path | str | None = None, *, jobs: int | None = 
         full = clean or old is None or old.inputs != inputs
         plan = _plan(str(site.pages_dir), old, full, format_utc(now), changed)
         kept, todo, restamped, removed = plan.kept, plan.todo, plan.restamped, plan.removed
-        history = _History(site)
-        history.refresh(kept, todo, old, config, str(site.pages_dir))
+        history = BuildTimelines(site)
+        for slug in history.refresh(kept, [item.slug for item in todo], old.pages if old else {},
+                                    default=config.history):
+            record = kept.pop(slug)  # its timeline changed: render it again
+            todo.append(Todo(slug, f"{site.pages_dir}/{slug}.yaml", record.mtime_ns, record.size))
         services = plan_services(site, None if full or old is None else old.services, format_utc(now),
                                  changed=changed, audience=audience,
                                  previous=old.services if old else None)
@@ -193,51 +195,6 @@ def build_site(site: Site, out: Path | str | None = None, *, jobs: int | None = 
         remember_manifest(state / "manifest.json", manifest)
     return BuildResult(out, plan.pages, len(todo), len(removed), time.perf_counter() - started,
                        history.notes, services=len(services.services), service_files=service_files)
-
-
-class _History:
-    """The timelines of one build, read from git (through the cache) at most twice.
-
-    Before rendering, it reads those of the pages that showed one last time, and of
-    every page to render when the site shows them by default: one ``git log`` pass,
-    or none while the cache is current. A page found showing a timeline that was not
-    read (its file just turned ``history: true`` on) is rendered after a second pass.
-    """
-
-    def __init__(self, site: Site) -> None:
-        self.site = site
-        self.wanted: set[str] = set()
-        self.timelines: Timelines | None = None
-        self.notes: list[str] = []
-
-    def refresh(self, kept: dict[str, PageRecord], todo: list[Todo], old: Manifest | None,
-                config: SiteConfig, folder: str) -> None:
-        """Read the timelines the build will likely need; pages whose timeline changed
-        move from ``kept`` to ``todo``."""
-        shown = {slug for slug, record in kept.items() if record.history is not None}
-        before = old.pages if old is not None else {}
-        for item in todo:
-            record = before.get(item.slug)
-            if config.history or (record is not None and record.history is not None):
-                shown.add(item.slug)
-        if not shown:
-            return
-        timelines = self.read(shown)
-        for slug in sorted(s for s in shown if s in kept):
-            record = kept[slug]
-            if record.history != timelines.fingerprint(slug):
-                del kept[slug]
-                todo.append(Todo(slug, f"{folder}/{slug}.yaml", record.mtime_ns, record.size))
-
-    def read(self, slugs: Collection[str]) -> Timelines:
-        from .timeline import read_timelines
-
-        self.wanted.update(slugs)
-        self.timelines = read_timelines(self.site, self.wanted)
-        note = self.timelines.note
-        if note is not None and note not in self.notes:
-            self.notes.append(note)
-        return self.timelines
 
 
 class Plan(NamedTuple):
@@ -333,7 +290,7 @@ def _renderer(site: Site, theme: Theme, inputs: str) -> Renderer:
 
 def _render_and_commit(site: Site, out: Path, renderer: Renderer, now: dt.datetime,
                        old: Manifest | None, kept: dict[str, PageRecord], todo: list[Todo],
-                       removed: list[str], jobs: int | None, history: _History, *,
+                       removed: list[str], jobs: int | None, history: BuildTimelines, *,
                        progress: Callable[[int, int], None] | None = None, full: bool = True,
                        services: ServicePlan,
                        ) -> tuple[dict[str, PageRecord], list[str], ServiceResult]:

@@ -27,7 +27,7 @@ way the build says so once, and the page says that earlier changes are missing.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 import msgspec
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
     from .git import GitStore
     from .history import Commit, ItemVersion
+    from .manifest import PageRecord
     from .store import Site
 
 FORMAT = 1
@@ -83,6 +84,46 @@ class Timelines:
         """A digest of what the page's timeline shows; it changes when the timeline does."""
         data = msgspec.json.encode([self.partial, self.events.get(slug, [])])
         return hashlib.sha256(data).hexdigest()[:20]
+
+
+class BuildTimelines:
+    """The timelines of one build, read from git (through the cache) at most twice.
+
+    Before rendering, it reads those of the pages that showed one last time, and of
+    every page to render when the site shows them by default: one ``git log`` pass,
+    or none while the cache is current. A page found showing a timeline that was not
+    read (its file just turned ``history: true`` on) is rendered after a second pass.
+    """
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self.wanted: set[str] = set()
+        self.timelines: Timelines | None = None
+        self.notes: list[str] = []  # to tell the user once (no git, a shallow clone...)
+
+    def refresh(self, kept: Mapping[str, PageRecord], rendering: Iterable[str],
+                before: Mapping[str, PageRecord], *, default: bool) -> list[str]:
+        """Read the timelines the build will likely need: of the ``kept`` pages that showed
+        one, and of the pages ``rendering`` that did (``before``) or will by ``default``.
+        Returns the kept pages whose timeline changed, sorted: they must be rendered again."""
+        shown = {slug for slug, record in kept.items() if record.history is not None}
+        for slug in rendering:
+            record = before.get(slug)
+            if default or (record is not None and record.history is not None):
+                shown.add(slug)
+        if not shown:
+            return []
+        timelines = self.read(shown)
+        return sorted(slug for slug in shown
+                      if slug in kept and kept[slug].history != timelines.fingerprint(slug))
+
+    def read(self, slugs: Collection[str]) -> Timelines:
+        self.wanted.update(slugs)
+        self.timelines = read_timelines(self.site, self.wanted)
+        note = self.timelines.note
+        if note is not None and note not in self.notes:
+            self.notes.append(note)
+        return self.timelines
 
 
 def read_timelines(site: Site, slugs: Collection[str]) -> Timelines:
