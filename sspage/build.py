@@ -29,7 +29,6 @@ import datetime as dt
 import os
 import time
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from stat import S_ISREG
 from typing import TYPE_CHECKING, NamedTuple
@@ -69,14 +68,13 @@ DEFAULT_OUT = "public"
 STATE = ".sspage"
 
 
-@dataclass
-class BuildResult:
+class BuildResult(msgspec.Struct):
     out: Path
     pages: int  # page files in the site
     rendered: int  # pages rendered by this build
     removed: int  # pages whose outputs this build deleted
     seconds: float
-    notes: list[str] = field(default_factory=list)  # to tell the user once (missing history...)
+    notes: list[str] = msgspec.field(default_factory=list)  # to tell the user once (missing history...)
     services: int = 0  # service pages in the site
     service_files: int = 0  # service outputs rendered by this build
 
@@ -99,8 +97,7 @@ class Outcome(NamedTuple):
     deferred: bool = False  # it shows a timeline that was not read yet: render it again
 
 
-@dataclass
-class _Job:
+class _Job(msgspec.Struct):
     site: Site
     renderer: Renderer
     out: Path

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
+
+import msgspec
 
 from .errors import ContentError, Problem
 from .refs import is_slug
@@ -23,8 +24,7 @@ R = TypeVar("R")
 SERIAL_BELOW = 400  # below this many files a worker pool costs more than it saves
 
 
-@dataclass
-class CheckResult:
+class CheckResult(msgspec.Struct):
     pages: int
     problems: list[Problem]
 

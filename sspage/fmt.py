@@ -31,9 +31,10 @@ from __future__ import annotations
 import datetime as dt
 import posixpath
 from collections.abc import MutableMapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from . import document as doc
 from .errors import ContentError, Problem, StoreError
@@ -43,10 +44,9 @@ from .validate import Invalid, page_from_data
 from .yamlio import YamlProblem, atomic_write, edit_document, parse
 
 
-@dataclass
-class FmtResult:
-    changed: list[Path] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
+class FmtResult(msgspec.Struct):
+    changed: list[Path] = msgspec.field(default_factory=list)
+    problems: list[Problem] = msgspec.field(default_factory=list)
 
 
 def fmt_site(site: Site, paths: list[Path] | None = None, *, dry_run: bool = False,

@@ -18,9 +18,10 @@ from __future__ import annotations
 import hashlib
 import os
 import traceback
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from .errors import BuildError
 
@@ -30,8 +31,7 @@ THEME_KEYS = frozenset({"name", "extends", "variables"})
 FALLBACK_LANGUAGE = "en"
 
 
-@dataclass(frozen=True)
-class Layer:
+class Layer(msgspec.Struct, frozen=True):
     """One folder of the chain. ``shown`` is how messages name it."""
 
     name: str
@@ -39,11 +39,10 @@ class Layer:
     shown: str
 
 
-@dataclass
-class Theme:
+class Theme(msgspec.Struct):
     name: str
     layers: list[Layer]  # the site's theme first, the built-in default last
-    variables: dict[str, Any] = field(default_factory=dict)
+    variables: dict[str, Any] = msgspec.field(default_factory=dict)
 
     def find(self, relative: str) -> Path | None:
         """The first file of the chain at ``relative`` (``static/style.css``, ...)."""

@@ -27,9 +27,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Collection
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
+
+import msgspec
 
 from ..errors import ContentError, Problem
 from ..manifest import file_sha256
@@ -53,13 +54,12 @@ class Todo(NamedTuple):
     old_sha: str | None
 
 
-@dataclass
-class ServicePlan:
+class ServicePlan(msgspec.Struct):
     slug: str
     old: ServiceRecord | None
     stat: tuple[int, int] | None  # of service.yaml; None: it changed (or is new)
-    todo: list[Todo] = field(default_factory=list)
-    removed: dict[str, list[str]] = field(default_factory=dict)
+    todo: list[Todo] = msgspec.field(default_factory=list)
+    removed: dict[str, list[str]] = msgspec.field(default_factory=dict)
     restamped: bool = False
     clock: bool = False  # a window starts or ends by the clock since the last build
 
@@ -69,8 +69,7 @@ class ServicePlan:
             self.removed.values())
 
 
-@dataclass
-class Plan:
+class Plan(msgspec.Struct):
     services: list[ServicePlan]
     removed: list[str]  # services whose folder is gone
     statuses: list[Todo]
@@ -190,8 +189,7 @@ def _plan_statuses(site: Site, records: dict[str, StatusRecord]) -> tuple[list[T
 # -- rendering -----------------------------------------------------------------------------
 
 
-@dataclass
-class Result:
+class Result(msgspec.Struct):
     """What the service part of a build produced, for build.py to commit or throw away."""
 
     manifest: ServicesManifest

@@ -8,9 +8,10 @@ page names) run on small summaries, each in one pass, never pair by pair.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from ..errors import ContentError, Problem
 from ..model import format_utc
@@ -21,11 +22,10 @@ if TYPE_CHECKING:
     from ..store import Site
 
 
-@dataclass
-class ServiceCheck:
+class ServiceCheck(msgspec.Struct):
     services: int = 0
     files: int = 0
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = msgspec.field(default_factory=list)
 
 
 def check_services(site: Site, *, jobs: int | None = None) -> ServiceCheck:

@@ -15,8 +15,9 @@ agree. Each function is linear in what it is given.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 from .model import (
     COMPONENT_RANK,
@@ -41,8 +42,7 @@ def visible(audiences: Sequence[str], audience: str | None) -> bool:
     return not audiences or (audience is not None and audience in audiences)
 
 
-@dataclass
-class ComponentState:
+class ComponentState(msgspec.Struct):
     key: str
     id: str
     name: str
@@ -54,8 +54,7 @@ class ComponentState:
     only_show_if_degraded: bool
 
 
-@dataclass
-class GroupState:
+class GroupState(msgspec.Struct):
     key: str
     id: str
     name: str
@@ -64,12 +63,11 @@ class GroupState:
     position: int
     collapsed: bool
     effective: str = "operational"
-    components: list[ComponentState] = field(default_factory=list)
-    groups: list[GroupState] = field(default_factory=list)
+    components: list[ComponentState] = msgspec.field(default_factory=list)
+    groups: list[GroupState] = msgspec.field(default_factory=list)
 
 
-@dataclass
-class ServiceState:
+class ServiceState(msgspec.Struct):
     """What a service shows at one moment, to one audience."""
 
     components: list[ComponentState]  # visible ones, in file order

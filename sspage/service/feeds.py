@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 from markupsafe import Markup, escape
 
 FEED_ENTRIES = 25
@@ -34,8 +34,7 @@ STATUS_WORDS = {"investigating": "Investigating", "identified": "Identified",
                 "in_progress": "In progress", "verifying": "Verifying", "completed": "Completed"}
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(msgspec.Struct, frozen=True):
     """One item of a feed. ``id`` is a permanent URL (or a tag of the page's URL)."""
 
     id: str
@@ -46,8 +45,7 @@ class Entry:
     html: str  # sanitised HTML: the content of the entry
 
 
-@dataclass(frozen=True)
-class Feed:
+class Feed(msgspec.Struct, frozen=True):
     title: str
     page_url: str  # the status page the feed is about
     self_url: str  # where the feed is, without its extension
@@ -120,8 +118,7 @@ def record_html(status: str, impact: str, start: dt.datetime, end: dt.datetime |
     return str(Markup("<p>{}</p>").format(escape(text)))
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(msgspec.Struct, frozen=True):
     uid: str
     title: str
     start: dt.datetime

@@ -22,8 +22,9 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from . import feeds, statuspage
 from .compute import ServiceState
@@ -33,8 +34,7 @@ from .reader import object_id
 from .shapes import Context
 
 
-@dataclass
-class Inputs:
+class Inputs(msgspec.Struct):
     """What the build knows of one service when it renders its main page."""
 
     service: Service

@@ -12,7 +12,6 @@ import heapq
 import operator
 import zoneinfo
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -67,8 +66,7 @@ class FileOutcome(NamedTuple):
     stat: tuple[int, int]  # the file's mtime_ns and size, as planned
 
 
-@dataclass
-class _Job:
+class _Job(msgspec.Struct):
     site: Site
     pages: ServicePages
     out: Path

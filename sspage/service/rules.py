@@ -16,7 +16,6 @@ import datetime as dt
 import re
 import zoneinfo
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -48,8 +47,7 @@ HINTS = {
 _LINK = re.compile(r"(?i)\b(?:https?://|ftp://|mailto:|www\.)|\]\(|<\s*a\b")
 
 
-@dataclass(frozen=True)
-class Rules:
+class Rules(msgspec.Struct, frozen=True):
     """What the rules compare a file with. None: not checked (the file is read on its own)."""
 
     audiences: frozenset[str] = frozenset()

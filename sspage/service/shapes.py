@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from ..model import format_utc
 from .compute import ComponentState, GroupState, ServiceState, service_id
@@ -23,8 +24,7 @@ from .model import Incident, Maintenance, PostedUpdate, Service, SingleStatus, m
 from .reader import derived_id, object_id, status_ids
 
 
-@dataclass(frozen=True)
-class Context:
+class Context(msgspec.Struct, frozen=True):
     """What the shapes need besides the object: where the service is published."""
 
     service: Service
