@@ -75,7 +75,7 @@ def test_every_document_is_valid_by_the_statuspage_schema(outputs: dict[str, Pat
         assert errors == [], path
 
 
-def test_the_schema_refuses_what_statuspage_would_not_send() -> None:
+def test_the_schema_refuses_what_statuspage_would_not_send(outputs: dict[str, Path]) -> None:
     validator = jsonschema.Draft202012Validator(SCHEMA)
     page = {"id": "p", "name": "n", "url": "https://x.example/", "time_zone": "UTC", "updated_at": None}
     assert validator.is_valid({"page": page, "status": {"indicator": "none", "description": "ok"}})
@@ -83,6 +83,30 @@ def test_the_schema_refuses_what_statuspage_would_not_send() -> None:
                                                             "description": "x"}})
     assert not validator.is_valid({"page": page, "summarized_status": "up"})
     assert not validator.is_valid({"page": {**page, "time_zone": None}})
+    # Statuspage's objects, every field and nothing else, from a document the build wrote.
+    document = json.loads((outputs["public"] / BASE / "api/v2/incidents.json").read_text("utf-8"))
+    assert validator.is_valid(document)
+    incident = document["incidents"][0]
+    component, update = incident["components"][0], incident["incident_updates"][0]
+    for where, field in ((incident, "sspage"), (component, "key"), (update, "message")):
+        assert not validator.is_valid(_with(document, where, {**where, field: "x"})), field
+    for where, field in ((component, "created_at"), (component, "showcase"), (component, "start_date"),
+                         (update, "deliver_notifications"), (update, "tweet_id"), (incident, "started_at")):
+        assert not validator.is_valid(_with(document, where, {k: v for k, v in where.items() if k != field}))
+
+
+def _with(document: dict, old: dict, new: dict) -> dict:
+    """``document`` with the object ``old`` (found by identity) replaced by ``new``."""
+    def walk(value: object) -> object:
+        if value is old:
+            return new
+        if isinstance(value, dict):
+            return {k: walk(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        return value
+
+    return walk(document)  # type: ignore[return-value]
 
 
 def test_the_documents_say_what_the_page_shows(outputs: dict[str, Path]) -> None:
@@ -256,3 +280,19 @@ def test_a_statuspage_monitoring_tool_reads_our_summary(outputs: dict[str, Path]
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass
+
+
+def test_service_show_json_is_the_published_summary(outputs: dict[str, Path], tmp_path: Path) -> None:
+    # `sspage service show --json` reads the files, the build its manifest's records: one
+    # summary all the same, the page's and each component's times included.
+    import datetime as dt
+
+    site_root = tmp_path / "site"
+    shutil.copytree(GOLDEN_SITE, site_root)
+    moment = dt.datetime.fromtimestamp(int(BUILD_TIME), dt.timezone.utc)
+    shown = sspage.open_site(site_root).services.summary("northwind-online", now=moment)
+    assert shown.pop("summarized_status") == "warning"
+    published = json.loads((outputs["public"] / BASE / "api/v2/summary.json").read_text("utf-8"))
+    assert shown == published
+    assert [c["updated_at"] for c in shown["components"] if c["name"] == "SMS reminders"] == [
+        "2026-06-14T18:10:00Z"]
