@@ -28,6 +28,7 @@ GOLDEN_SITE = Path(__file__).parent / "golden" / "services" / "site"
 SCHEMA = json.loads((Path(sspage.__file__).parent / "service" / "statuspage_schema" /
                      "statuspage-v2.schema.json").read_text("utf-8"))
 BASE = "status/northwind-online/"
+SITE_URL = "https://status.northwind.example"
 BUILD_TIME = "1781690400"  # 2026-06-17T10:00:00Z, as the golden tests
 # Private (never published) and limited to the trade audience (only in its build).
 PRIVATE = ("Failover drill", "pr1vated4i11")
@@ -183,6 +184,12 @@ def test_component_feeds_parse_and_list_its_incidents(outputs: dict[str, Path]) 
         assert [e.title for e in feed.entries] == ["SMS reminders delayed"]
         quiet = feedparser.parse((folder / f"email/history.{suffix}").read_bytes())
         assert not quiet.bozo and quiet.entries == []
+    # Each feed is its own (Atom's feed id): a reader subscribed to two never merges them.
+    out = outputs["public"]
+    atoms = [out / BASE / "history.atom", *(out / BASE).glob("components/*/history.atom")]
+    ids = {str(path.relative_to(out)): feedparser.parse(path.read_bytes()).feed.id for path in atoms}
+    assert len(set(ids.values())) == len(ids) == 7, ids
+    assert ids[f"{BASE}components/sms/history.atom"] == f"{SITE_URL}/{BASE}components/sms/history"
 
 
 def test_the_maintenance_calendar(outputs: dict[str, Path], tmp_path: Path,
