@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -168,6 +169,40 @@ def test_an_old_incident_changed_leaves_the_json_and_feeds_alone(acme):
             assert moved == []
         else:
             assert f"{BASE}api/v2/incidents.json" in moved and f"{BASE}components/api/history.atom" in moved
+
+
+def test_a_components_times_follow_an_old_incident_edit(acme, tmp_path):
+    # The database is named by one incident (1 May), older than the 50 that incidents.json
+    # lists and the 25 of the feeds: an edit of it changes no list, but it gives the
+    # database's created_at (its start) and updated_at (its end) in components.json.
+    for number in range(55):
+        day = f"{1 + number // 10:02d}"
+        write(acme, f"incidents/2026-06-{number:02d}.yaml",
+              incident(number, day=day, endUtc=f"2026-06-{day}T11:00:00Z")
+              .replace("status: investigating", "status: resolved")
+              .replace("10:00:00Z\n    status", "11:00:00Z\n    status"))
+    build(acme)
+    components = f"{BASE}api/v2/components.json"
+
+    def times(name):
+        document = json.loads(files(acme)[name])
+        db = next(c for c in document["components"] if c["name"] == "Database")
+        return db["created_at"], db["updated_at"]
+
+    assert times(components) == ("2026-05-01T10:00:00Z", "2026-05-01T11:00:00Z")
+    path = service_dir(acme) / "incidents" / "2026-05-01-slow-database.yaml"
+    path.write_text(path.read_text("utf-8").replace("title: Slow", "title: A slow"), "utf-8")
+    before = stamps(acme)
+    build(acme)  # a title: no time moved, no Statuspage document is rendered (its feeds are)
+    assert [n for n in changed(before, stamps(acme)) if "/api/v2/" in n] == []
+    path.write_text(path.read_text("utf-8").replace("T11:00:00Z", "T11:30:00Z")
+                    .replace("startUtc: 2026-05-01T10:00:00Z", "startUtc: 2026-05-01T09:45:00Z"), "utf-8")
+    build(acme)
+    assert times(components) == ("2026-05-01T09:45:00Z", "2026-05-01T11:30:00Z")
+    assert times(f"{BASE}api/v2/summary.json") == times(components)
+    clean = build_site(sspage.open_site(acme.root), tmp_path / "clean")
+    assert (tmp_path / "clean" / components).read_bytes() == files(acme)[components]
+    assert clean.services == 1
 
 
 def test_an_open_incident_changes_the_main_page(acme):

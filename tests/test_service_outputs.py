@@ -28,6 +28,7 @@ GOLDEN_SITE = Path(__file__).parent / "golden" / "services" / "site"
 SCHEMA = json.loads((Path(sspage.__file__).parent / "service" / "statuspage_schema" /
                      "statuspage-v2.schema.json").read_text("utf-8"))
 BASE = "status/northwind-online/"
+SITE_URL = "https://status.northwind.example"
 BUILD_TIME = "1781690400"  # 2026-06-17T10:00:00Z, as the golden tests
 # Private (never published) and limited to the trade audience (only in its build).
 PRIVATE = ("Failover drill", "pr1vated4i11")
@@ -75,7 +76,7 @@ def test_every_document_is_valid_by_the_statuspage_schema(outputs: dict[str, Pat
         assert errors == [], path
 
 
-def test_the_schema_refuses_what_statuspage_would_not_send() -> None:
+def test_the_schema_refuses_what_statuspage_would_not_send(outputs: dict[str, Path]) -> None:
     validator = jsonschema.Draft202012Validator(SCHEMA)
     page = {"id": "p", "name": "n", "url": "https://x.example/", "time_zone": "UTC", "updated_at": None}
     assert validator.is_valid({"page": page, "status": {"indicator": "none", "description": "ok"}})
@@ -83,6 +84,30 @@ def test_the_schema_refuses_what_statuspage_would_not_send() -> None:
                                                             "description": "x"}})
     assert not validator.is_valid({"page": page, "summarized_status": "up"})
     assert not validator.is_valid({"page": {**page, "time_zone": None}})
+    # Statuspage's objects, every field and nothing else, from a document the build wrote.
+    document = json.loads((outputs["public"] / BASE / "api/v2/incidents.json").read_text("utf-8"))
+    assert validator.is_valid(document)
+    incident = document["incidents"][0]
+    component, update = incident["components"][0], incident["incident_updates"][0]
+    for where, field in ((incident, "sspage"), (component, "key"), (update, "message")):
+        assert not validator.is_valid(_with(document, where, {**where, field: "x"})), field
+    for where, field in ((component, "created_at"), (component, "showcase"), (component, "start_date"),
+                         (update, "deliver_notifications"), (update, "tweet_id"), (incident, "started_at")):
+        assert not validator.is_valid(_with(document, where, {k: v for k, v in where.items() if k != field}))
+
+
+def _with(document: dict, old: dict, new: dict) -> dict:
+    """``document`` with the object ``old`` (found by identity) replaced by ``new``."""
+    def walk(value: object) -> object:
+        if value is old:
+            return new
+        if isinstance(value, dict):
+            return {k: walk(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        return value
+
+    return walk(document)  # type: ignore[return-value]
 
 
 def test_the_documents_say_what_the_page_shows(outputs: dict[str, Path]) -> None:
@@ -159,6 +184,12 @@ def test_component_feeds_parse_and_list_its_incidents(outputs: dict[str, Path]) 
         assert [e.title for e in feed.entries] == ["SMS reminders delayed"]
         quiet = feedparser.parse((folder / f"email/history.{suffix}").read_bytes())
         assert not quiet.bozo and quiet.entries == []
+    # Each feed is its own (Atom's feed id): a reader subscribed to two never merges them.
+    out = outputs["public"]
+    atoms = [out / BASE / "history.atom", *(out / BASE).glob("components/*/history.atom")]
+    ids = {str(path.relative_to(out)): feedparser.parse(path.read_bytes()).feed.id for path in atoms}
+    assert len(set(ids.values())) == len(ids) == 7, ids
+    assert ids[f"{BASE}components/sms/history.atom"] == f"{SITE_URL}/{BASE}components/sms/history"
 
 
 def test_the_maintenance_calendar(outputs: dict[str, Path], tmp_path: Path,
@@ -256,3 +287,24 @@ def test_a_statuspage_monitoring_tool_reads_our_summary(outputs: dict[str, Path]
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass
+
+
+@pytest.mark.parametrize("audience", ["public", "trade"])
+def test_service_show_json_is_the_published_summary(outputs: dict[str, Path], tmp_path: Path,
+                                                    audience: str) -> None:
+    # `sspage service show --json` reads the files, the build its manifest's records: one
+    # summary all the same, the page's and each component's times included.
+    import datetime as dt
+
+    site_root = tmp_path / "site"
+    shutil.copytree(GOLDEN_SITE, site_root)
+    moment = dt.datetime.fromtimestamp(int(BUILD_TIME), dt.timezone.utc)
+    shown = sspage.open_site(site_root).services.summary(
+        "northwind-online", now=moment, audience=None if audience == "public" else audience)
+    assert shown.pop("summarized_status") == "warning"
+    # The documented difference: an incident status of site.yaml's own is published as identified.
+    shown["incidents"] = [statuspage._public(incident) for incident in shown["incidents"]]
+    published = json.loads((outputs[audience] / BASE / "api/v2/summary.json").read_text("utf-8"))
+    assert shown == published
+    assert [c["updated_at"] for c in shown["components"] if c["name"] == "SMS reminders"] == [
+        "2026-06-14T18:10:00Z"]

@@ -268,3 +268,47 @@ def test_an_old_incident_edit_leaves_badges_uptime_and_embeds_alone(site):
         assert bool(moved) == moves, (stem, moved)
     api = _days(json.loads(files(site)[f"{BASE}uptime.json"]), "api")[0]
     assert api["2026-06-01"] == {"major_outage": 90}
+
+
+def _shown_uptime(out):
+    """The main page's uptime rows, each checked against the files of the same build: its
+    percent against uptime.json (a component's) and its text alternative against the bars'."""
+    import html as htmllib
+    import re
+
+    page = out[f"{BASE}index.html"].decode()
+    document = json.loads(out[f"{BASE}uptime.json"])
+    percents = {c["name"]: f"{c['uptime_percent']:.2f}" for c in document["components"]}
+    rows = re.findall(r'<p class="ur"><span class="n">([^<]*)</span> ([0-9.]+) % uptime</p>\n'
+                      r'<img class="ub" src="([^"]+)" alt="([^"]*)"', page)
+    assert rows
+    for name, percent, bars, label in rows:
+        svg = ET.fromstring(out[f"{BASE}{bars}"])
+        assert htmllib.unescape(label) == svg.findtext(f"{SVG}title"), name
+        if name in percents:
+            assert percent == percents[name], name
+    return rows, document["counted_to"]
+
+
+def test_the_main_page_and_the_uptime_files_of_one_build_agree(site, monkeypatch):
+    # An incident is open (its minutes grow with the clock) and the window has another one's.
+    make_service(site)
+    _incident(site, "oldone000001", "2026-01-10T10:00:00Z", "2026-01-10T11:00:00Z")
+    build(site)
+    rows, counted = _shown_uptime(files(site))
+    # Later the same day, an incident older than the 90 days is edited: the main page is
+    # rendered again, the uptime files are not, and both still say the same figures.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1781539200")  # 2026-06-15T16:00:00Z
+    path = site.content_dir / "services" / "acme" / "incidents" / "oldone000001.yaml"
+    before = stamps(site)
+    path.write_text(path.read_text("utf-8").replace("T11:00:00Z", "T11:30:00Z"), "utf-8")
+    build(site)
+    assert before[f"{BASE}index.html"] != stamps(site)[f"{BASE}index.html"]
+    assert before[f"{BASE}uptime.json"] == stamps(site)[f"{BASE}uptime.json"]
+    assert _shown_uptime(files(site)) == (rows, counted)
+    # A change that reaches the uptime files writes both with the new clock's figures.
+    recent = site.content_dir / "services" / "acme" / "incidents" / "2026-05-01-slow-database.yaml"
+    recent.write_text(recent.read_text("utf-8").replace("Queries are slow.", "Slow queries."), "utf-8")
+    build(site)
+    now_rows, now_counted = _shown_uptime(files(site))
+    assert now_counted == "2026-06-15T16:00:00Z" and now_rows != rows

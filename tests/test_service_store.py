@@ -501,19 +501,56 @@ def test_cli_component_and_group_json(site, runner):
         [],
     )
     body = json.loads(ok(runner("component", "add", "api", "REST API", "--group", "core", "--json")).stdout)
+    # Statuspage's component, field for field and in its order.
     assert list(body) == [
         "id",
         "name",
         "status",
+        "created_at",
+        "updated_at",
         "position",
         "description",
+        "showcase",
+        "start_date",
         "group_id",
         "page_id",
         "group",
         "only_show_if_degraded",
     ]
     assert body["group_id"] == group["id"] and body["page_id"] == group["page_id"]
+    # No incident or window has named it: the content knows no time for it.
+    assert (body["created_at"], body["updated_at"], body["showcase"], body["start_date"]) == (
+        None,
+        None,
+        False,
+        None,
+    )
+    assert group["showcase"] is True and group["created_at"] is None
     changed = json.loads(ok(runner("component", "set", "api", "--status", "PD", "--json")).stdout)
     assert (changed["id"], changed["status"]) == (body["id"], "degraded_performance")
+    # An incident names it: from its start, to its latest update; the group holds the same.
+    opened = json.loads(
+        ok(
+            runner(
+                "incident",
+                "open",
+                "Errors",
+                "--component",
+                "api=major_outage",
+                "--message",
+                "Looking.",
+                "--at",
+                "2026-06-01T10:00Z",
+                "--json",
+            )
+        ).stdout
+    )
+    ok(runner("incident", "update", opened["id"], "--message", "Found it.", "--at", "2026-06-01T11:00Z"))
+    nodes = {n["name"]: n for n in json.loads(ok(runner("component", "list", "--json")).stdout)}
+    for name in ("REST API", "Core platform"):
+        assert (nodes[name]["created_at"], nodes[name]["updated_at"]) == (
+            "2026-06-01T10:00:00Z",
+            "2026-06-01T11:00:00Z",
+        ), name
     post = json.loads(ok(runner("update", "post", "Hi", "--severity", "info", "--json")).stdout)
     assert json.loads(ok(runner("update", "rm", post["id"], "--json")).stdout) == post

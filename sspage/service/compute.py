@@ -14,7 +14,7 @@ agree. Each function is linear in what it is given.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import msgspec
@@ -52,6 +52,11 @@ class ComponentState(msgspec.Struct):
     own: str
     effective: str
     only_show_if_degraded: bool
+    place: int = 0  # its position as displayed, from 1 among its siblings (Statuspage's position)
+    # Statuspage's created_at and updated_at, from the content (see component_times); None
+    # until a caller that publishes them sets them (set_times).
+    created_at: str | None = None
+    updated_at: str | None = None
 
 
 class GroupState(msgspec.Struct):
@@ -65,6 +70,9 @@ class GroupState(msgspec.Struct):
     effective: str = "operational"
     components: list[ComponentState] = msgspec.field(default_factory=list)
     groups: list[GroupState] = msgspec.field(default_factory=list)
+    place: int = 0
+    created_at: str | None = None  # the earliest of what it holds
+    updated_at: str | None = None  # the latest of what it holds
 
 
 class ServiceState(msgspec.Struct):
@@ -137,6 +145,7 @@ def compute(service: Service, *, effects: Iterable[dict[str, str]],
     for node in roots:
         if isinstance(node, GroupState):
             _settle(node)
+    _place(roots)
     statuses = [c.effective for c in components]
     indicator = max([INDICATOR_OF[s] for s in statuses] + [i for i in impacts if i in IMPACT_RANK],
                     key=IMPACT_RANK.__getitem__, default="none")
@@ -185,6 +194,67 @@ def _display_order(node: GroupState | ComponentState) -> tuple[bool, int]:
     """Components first, then groups, each in file order (the two lists are separate in
     service.yaml, so their positions cannot be interleaved)."""
     return isinstance(node, GroupState), node.position
+
+
+def _place(nodes: Sequence[GroupState | ComponentState]) -> None:
+    """Positions as displayed: within a group its components, then its subgroups."""
+    for place, node in enumerate(nodes, 1):
+        node.place = place
+        if isinstance(node, GroupState):
+            _place([*node.components, *node.groups])
+
+
+#: What one incident or window did to components: the keys it names, its start, and its
+#: latest change (an incident's last update or end; a window's start, or end once completed).
+Named = tuple[Iterable[str], str, str]
+
+
+def named_components(incident: Any) -> Iterable[str]:
+    """The keys an incident names, its own and its updates', in order, each once."""
+    keys = dict.fromkeys(incident.components)
+    for update in incident.updates:
+        keys.update(dict.fromkeys(update.components))
+    return keys
+
+
+def component_times(named: Iterable[Named]) -> dict[str, tuple[str, str]]:
+    """Each component's Statuspage ``created_at`` and ``updated_at``, from the content (the
+    build reads no git): the earliest start and the latest change of the published
+    incidents and started windows that name it. A component none names has no entry."""
+    times: dict[str, tuple[str, str]] = {}
+    for keys, start, last in named:
+        for key in keys:
+            found = times.get(key)
+            times[key] = (start, last) if found is None else (min(found[0], start), max(found[1], last))
+    return times
+
+
+def window_named(components: Iterable[str], start: str, end: str, phase: str) -> Named | None:
+    """A window's entry for :func:`component_times`: none while it is still scheduled."""
+    if phase == "scheduled":
+        return None
+    return components, start, (start if phase in ACTIVE_PHASES else end)
+
+
+def set_times(state: ServiceState, times: Mapping[str, tuple[str, str]]) -> None:
+    """Give the state's components their times, and each group the earliest and latest of
+    what it holds (None where nothing is known)."""
+    for component in state.components:
+        component.created_at, component.updated_at = times.get(component.key, (None, None))
+
+    def settle(group: GroupState) -> tuple[list[str], list[str]]:
+        created = [c.created_at for c in group.components if c.created_at is not None]
+        updated = [c.updated_at for c in group.components if c.updated_at is not None]
+        for child in group.groups:
+            more = settle(child)
+            created += more[0]
+            updated += more[1]
+        group.created_at, group.updated_at = min(created, default=None), max(updated, default=None)
+        return created, updated
+
+    for node in state.roots:
+        if isinstance(node, GroupState):
+            settle(node)
 
 
 def _settle(group: GroupState) -> str:

@@ -70,7 +70,8 @@ def render_history(feed: Feed, entries: Sequence[Entry]) -> tuple[bytes, bytes]:
     from feedgen.feed import FeedGenerator
 
     generator = FeedGenerator()
-    generator.id(feed.page_url)
+    # Its own address: the page's feed and each component's are different feeds (Atom's id).
+    generator.id(feed.self_url)
     generator.title(feed.title)
     generator.subtitle(feed.description)  # RSS's required <description>
     generator.language(feed.language)

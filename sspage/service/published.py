@@ -27,7 +27,7 @@ from typing import Any
 import msgspec
 
 from . import feeds, statuspage
-from .compute import ServiceState
+from .compute import ServiceState, component_times, set_times, window_named
 from .layout import service_path
 from .model import Incident, Maintenance, PostedUpdate, Service
 from .reader import object_id
@@ -80,24 +80,30 @@ def render(inputs: Inputs, *, touched: Collection[str], old_incidents: Mapping[s
                 if r is not None and r.shown]
     recent = _top([(r.start, r.id, stem) for stem, r in incidents.items()], statuspage.RECENT)
     changed = _top([(r.updated, r.id, stem) for stem, r in incidents.items()], feeds.FEED_ENTRIES)
-    # An incident edited among 10,000 changes these documents only if it is open, or among
-    # the most recent (before or after the edit): then its start or last change reaches the
-    # lowest one listed. Otherwise their bytes would not change, so they are not rendered.
-    if full or others or any(r.end is None for r in versions) or _reaches(
-            recent, statuspage.RECENT, [(r.start, r.id) for r in versions]) or _reaches(
-            changed, feeds.FEED_ENTRIES, [(r.updated, r.id) for r in versions]):
-        files.update(_page_files(inputs, context, incidents, {s for _, _, s in recent}, changed,
-                                 calendar=full or others))
-    # -- one feed per component, from records
     keys = [c.key for c in inputs.state.components]
     named = set(keys) if full else {key for r in versions for key in r.components}
     by_component: dict[str, list[tuple[str, str, str]]] = {key: [] for key in named}
+    first: dict[str, str] = {}  # the earliest start of an incident naming each key of named
     if named:
         for stem, record in incidents.items():
             for key in record.components:
                 found = by_component.get(key)
                 if found is not None:
                     found.append((record.updated, record.id, stem))
+                    if record.start < first.get(key, "~"):
+                        first[key] = record.start
+    # An incident edited among 10,000 changes these documents only if it is open, or among
+    # the most recent (before or after the edit): then its start or last change reaches the
+    # lowest one listed. Otherwise their bytes would not change, so they are not rendered.
+    # Nor if it is, or was, the first or latest incident of a component it names: those
+    # are the component's created_at and updated_at.
+    if full or others or any(r.end is None for r in versions) or _reaches(
+            recent, statuspage.RECENT, [(r.start, r.id) for r in versions]) or _reaches(
+            changed, feeds.FEED_ENTRIES, [(r.updated, r.id) for r in versions]) or _moves_times(
+            [(old_incidents.get(stem), incidents.get(stem)) for stem in touched], by_component, first):
+        files.update(_page_files(inputs, context, incidents, {s for _, _, s in recent}, changed,
+                                 calendar=full or others))
+    # -- one feed per component, from records
     for component in inputs.state.components:
         if component.key not in named:
             continue
@@ -121,6 +127,26 @@ def _top(keys: list[tuple[str, str, str]], limit: int) -> list[tuple[str, str, s
     and incidents come in nearly sorted, which timsort makes cheap (10,000 in about 2 ms)."""
     keys.sort(reverse=True)
     return keys[:limit]
+
+
+def _moves_times(pairs: list[tuple[Any, Any]], by_component: Mapping[str, list[tuple[str, str, str]]],
+                 first: Mapping[str, str]) -> bool:
+    """Whether an edited incident (its records before and after) may have moved a
+    component's created_at or updated_at: its start, last change or components changed,
+    and it is, or was, the earliest (by start) or latest (by last change) incident of a
+    component it names. Ties count."""
+    for old, new in pairs:
+        old = old if old is not None and old.shown else None
+        if old is not None and new is not None and (old.start, old.updated, old.components) == (
+                new.start, new.updated, new.components):
+            continue  # a title or message edit: no time moved
+        for record in (r for r in (old, new) if r is not None):
+            for key in record.components:
+                found = by_component.get(key)
+                if found is not None and (not found or record.start <= first[key]
+                                          or (record.updated, record.id) >= max(found)[:2]):
+                    return True
+    return False
 
 
 def _reaches(top: list[tuple[str, str, str]], limit: int, keys: list[tuple[str, str]]) -> bool:
@@ -147,6 +173,10 @@ def _page_files(inputs: Inputs, context: Context, incidents: Mapping[str, Any], 
             loaded[stem] = inputs.read("incident", stem)
     listed = [loaded[stem] for stem in sorted(wanted | {i.stem for i in inputs.open_incidents})]
     shown_windows = {k: r for k, r in inputs.records["maintenance"].items() if r.shown}
+    named = [(r.components, r.start, r.updated) for r in incidents.values()]
+    named += [entry for r in shown_windows.values()
+              if (entry := window_named(r.components, r.start, r.end, r.phase)) is not None]
+    set_times(inputs.state, component_times(named))
     windows = [(inputs.read("maintenance", stem), shown_windows[stem].phase)
                for stem in statuspage.wanted_windows(shown_windows)]
     documents = statuspage.documents(inputs.state, context, updated=inputs.updated, incidents=listed,

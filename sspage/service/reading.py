@@ -56,6 +56,15 @@ def counts(record: Any, now: dt.datetime, zone: dt.tzinfo) -> bool:
     return bool(record.end > format_utc(bounds[0]))
 
 
+def same_window(counted: str | None, now: dt.datetime, zone: dt.tzinfo) -> bool:
+    """Whether uptime files counted at ``counted`` (None: never) cover the days they would at
+    ``now``: the same local day, not later."""
+    if counted is None or counted > format_utc(now):
+        return False
+    when = dt.datetime.fromisoformat(counted[:-1]).replace(tzinfo=dt.timezone.utc)  # "...Z"
+    return when.astimezone(zone).date() == now.astimezone(zone).date()
+
+
 def reader_outputs(service: Service, state: ServiceState, records: Mapping[str, Mapping[str, Any]],
                    *, now: dt.datetime, zone: dt.tzinfo, strings: Mapping[str, Any],
                    render: bool = True) -> Outputs:

@@ -87,6 +87,9 @@ class ServiceRecord(msgspec.Struct, rename="camel", omit_defaults=True):
     statuses: list[str]  # keys of the single-value statuses the page shows
     outputs: list[str]  # the service's own pages: main, history index, months
     next_change: str | None = None  # when a window starts or ends by the clock
+    # The clock the uptime files (uptime.json, the bars) were last written at: the main page
+    # shows their figures as of then until they are written again (render.py).
+    uptime_at: str | None = None
     listing: ServiceListing | None = None
     incidents: dict[str, IncidentRecord] = {}
     maintenance: dict[str, MaintenanceRecord] = {}

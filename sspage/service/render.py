@@ -28,7 +28,7 @@ from .compute import compute, incident_visible, visible
 from .embed import embed_files, embed_paths
 from .layout import history_path, incident_path, maintenance_path, service_page_path, service_path
 from .model import maintenance_phase, next_transition
-from .reading import counts, reader_outputs
+from .reading import counts, reader_outputs, same_window
 from .records import (
     IncidentRecord,
     MaintenanceRecord,
@@ -327,6 +327,7 @@ class ServiceBuilder:
         stat = _stat(path)
         return ServiceRecord(mtime_ns=stat[0], size=stat[1], sha256=sha, statuses=list(service.statuses),
                              outputs=outputs, next_change=min(changes, default=None), listing=listing,
+                             uptime_at=self._uptime_at,
                              incidents=dict(sorted(records["incident"].items())),
                              maintenance=dict(sorted(records["maintenance"].items())),
                              updates=dict(sorted(records["update"].items())))
@@ -412,12 +413,16 @@ class ServiceBuilder:
         main = service_page_path(slug)
         # Badges, uptime and embeds change with the state, the windows, the clock and the
         # incidents of the last 90 days; an edit of an older resolved incident changes none.
+        # Left alone, they were counted at an earlier clock (an open incident's minutes grow):
+        # the main page then shows their figures as of that clock, so one build's outputs agree.
         edited = {t.stem for t in todo if t.kind == "incident"} | set(plan.removed.get("incident", ()))
         fresh = full or old is None or plan.clock or any(t.kind != "incident" for t in todo) or any(
             plan.removed.get(kind) for kind in ("maintenance", "update")) or any(
             counts(record, _utc(self.now), job.zone) for stem in edited
-            for record in (old.incidents.get(stem), records["incident"].get(stem)))
-        extra = reader_outputs(service, state, records, now=_utc(self.now), zone=job.zone,
+            for record in (old.incidents.get(stem), records["incident"].get(stem))) or \
+            not same_window(old.uptime_at, _utc(self.now), job.zone)
+        self._uptime_at = self.now if fresh or old is None or old.uptime_at is None else old.uptime_at
+        extra = reader_outputs(service, state, records, now=_utc(self._uptime_at), zone=job.zone,
                                strings=pages.renderer.strings, render=fresh)
         if fresh:
             extra.files.extend(embed_files(pages, service, state, incidents=incidents,

@@ -55,13 +55,23 @@ def _time(moment: dt.datetime | None) -> str | None:
 
 def component_json(component: ComponentState, context: Context,
                    position: int | None = None) -> dict[str, Any]:
-    """Statuspage's component. ``position`` counts from 1 among its siblings, as displayed."""
+    """Statuspage's component. ``position`` counts from 1 among its siblings, as displayed.
+
+    ``created_at`` and ``updated_at`` are the content's (:func:`compute.component_times`),
+    null for a component no incident or window has named; ``showcase`` (whether its uptime
+    bars are shown) is true at the top level, where the page shows a row of bars; a
+    ``start_date`` is never set.
+    """
     return {
         "id": component.id,
         "name": component.name,
         "status": component.effective,
-        "position": position if position is not None else component.position + 1,
+        "created_at": component.created_at,
+        "updated_at": component.updated_at,
+        "position": position if position is not None else component.place,
         "description": component.description,
+        "showcase": component.group is None,
+        "start_date": None,
         "group_id": None if component.group is None else _group_id(context, component.group),
         "page_id": context.page_id,
         "group": False,
@@ -75,8 +85,12 @@ def group_json(group: GroupState, context: Context, position: int | None = None)
         "id": group.id,
         "name": group.name,
         "status": group.effective,
-        "position": position if position is not None else group.position + 1,
+        "created_at": group.created_at,
+        "updated_at": group.updated_at,
+        "position": position if position is not None else group.place,
         "description": group.description,
+        "showcase": group.parent is None,
+        "start_date": None,
         "group_id": None if group.parent is None else _group_id(context, group.parent),
         "page_id": context.page_id,
         "group": True,
@@ -89,6 +103,11 @@ def _group_id(context: Context, key: str) -> str:
     from .compute import group_id
 
     return group_id(context.page_id, key)
+
+
+#: The rest of Statuspage's incident update: every update is published (in the feeds too), and
+#: none is posted to Twitter.
+_NOT_TWEETED = {"deliver_notifications": True, "custom_tweet": None, "tweet_id": None}
 
 
 def incident_json(incident: Incident, context: Context,
@@ -114,6 +133,7 @@ def incident_json(incident: Incident, context: Context,
             "updated_at": format_utc(update.time_utc),
             "display_at": format_utc(update.time_utc),
             "affected_components": affected,
+            **_NOT_TWEETED,
         })
     updates.reverse()
     return {
@@ -129,7 +149,7 @@ def incident_json(incident: Incident, context: Context,
         "started_at": format_utc(incident.start_utc),
         "page_id": context.page_id,
         "incident_updates": updates,
-        "components": [_component_ref(components[key]) for key in incident.components
+        "components": [component_json(components[key], context) for key in incident.components
                        if key in components],
     }
 
@@ -148,6 +168,8 @@ def maintenance_json(window: Maintenance, context: Context, components: Mapping[
         "created_at": format_utc(update.time_utc),
         "updated_at": format_utc(update.time_utc),
         "display_at": format_utc(update.time_utc),
+        "affected_components": None,  # a window's updates change no component (its phase does)
+        **_NOT_TWEETED,
     } for index, update in enumerate(window.timeline())]
     updates.reverse()
     return {
@@ -155,7 +177,7 @@ def maintenance_json(window: Maintenance, context: Context, components: Mapping[
         "name": window.title,
         "status": phase,
         "created_at": format_utc(window.created_utc),
-        "updated_at": format_utc(window.updated_utc),
+        "updated_at": format_utc(_window_updated(window, phase)),
         "monitoring_at": None,
         "resolved_at": format_utc(window.end_utc) if phase == "completed" else None,
         "impact": "maintenance",
@@ -163,12 +185,25 @@ def maintenance_json(window: Maintenance, context: Context, components: Mapping[
         "started_at": format_utc(window.start_utc),
         "page_id": context.page_id,
         "incident_updates": updates,
-        "components": [_component_ref(components[key]) for key in window.components if key in components],
+        "components": [component_json(components[key], context) for key in window.components
+                       if key in components],
         "scheduled_for": format_utc(window.start_utc),
         "scheduled_until": format_utc(window.end_utc),
-        "auto_start": window.auto_start,
-        "auto_end": window.auto_end,
+        # Statuspage's names for a window that starts and completes by itself.
+        "scheduled_auto_in_progress": window.auto_start,
+        "scheduled_auto_completed": window.auto_end,
     }
+
+
+def _window_updated(window: Maintenance, phase: str) -> dt.datetime:
+    """When a window last changed: its latest update, its start once it has started, its end
+    once completed; never its start while that is still ahead."""
+    moments = [u.time_utc for u in window.updates]
+    if phase != "scheduled":
+        moments.append(window.start_utc)
+    if phase == "completed":
+        moments.append(window.end_utc)
+    return max(moments, default=window.created_utc)
 
 
 def components_json(state: ServiceState, context: Context) -> list[dict[str, Any]]:
@@ -176,19 +211,15 @@ def components_json(state: ServiceState, context: Context) -> list[dict[str, Any
     found: list[dict[str, Any]] = []
 
     def walk(nodes: Sequence[GroupState | ComponentState]) -> None:
-        for position, node in enumerate(nodes, 1):
+        for node in nodes:
             if isinstance(node, GroupState):
-                found.append(group_json(node, context, position))
+                found.append(group_json(node, context))
                 walk([*node.components, *node.groups])
             else:
-                found.append(component_json(node, context, position))
+                found.append(component_json(node, context))
 
     walk(state.roots)
     return found
-
-
-def _component_ref(component: ComponentState) -> dict[str, Any]:
-    return {"id": component.id, "name": component.name, "status": component.effective}
 
 
 def summary_json(state: ServiceState, context: Context, *, updated: dt.datetime | None,

@@ -30,7 +30,17 @@ from ..inputs import check_text
 from ..refs import check_slug, is_slug, slugify
 from . import layout, reader
 from .base import quoted, trailers
-from .compute import ServiceState, compute, incident_visible, visible
+from .compute import (
+    Named,
+    ServiceState,
+    component_times,
+    compute,
+    incident_visible,
+    named_components,
+    set_times,
+    visible,
+    window_named,
+)
 from .files import create_file, free_path, mutate_file
 from .incidents import IncidentOps
 from .model import KEY_PATTERN, SEVERITIES, PostedUpdate, Service, SingleStatus, maintenance_phase
@@ -87,15 +97,21 @@ class Services(IncidentOps):
         rules = self.rules_of(svc)
         moment = (now or self.now()).astimezone(dt.timezone.utc)
         stamp = _stamp(moment)
-        incidents = [i for i in self.all(slug, "incident", rules)
-                     if not i.resolved and incident_visible(i, audience)]
-        maintained = [m.components for m in self.all(slug, "maintenance", rules)
-                      if incident_visible(m, audience) and maintenance_phase(
-                          m.status, _stamp(m.start_utc), _stamp(m.end_utc), m.auto_start,
-                          m.auto_end, stamp) in ("in_progress", "verifying")]
-        return svc, compute(svc, effects=[i.component_effects() for i in incidents],
-                            impacts=[i.impact for i in incidents], maintained=maintained,
-                            audience=audience)
+        shown = [i for i in self.all(slug, "incident", rules) if incident_visible(i, audience)]
+        incidents = [i for i in shown if not i.resolved]
+        windows = [(m, maintenance_phase(m.status, _stamp(m.start_utc), _stamp(m.end_utc), m.auto_start,
+                                         m.auto_end, stamp))
+                   for m in self.all(slug, "maintenance", rules) if incident_visible(m, audience)]
+        maintained = [m.components for m, phase in windows if phase in ("in_progress", "verifying")]
+        state = compute(svc, effects=[i.component_effects() for i in incidents],
+                        impacts=[i.impact for i in incidents], maintained=maintained, audience=audience)
+        # The components' created_at and updated_at, as the build publishes them.
+        named: list[Named] = [(named_components(i), _stamp(i.start_utc), _stamp(i.updated_utc))
+                              for i in shown]
+        named += [entry for m, phase in windows if (entry := window_named(
+            m.components, _stamp(m.start_utc), _stamp(m.end_utc), phase)) is not None]
+        set_times(state, component_times(named))
+        return svc, state
 
     def context(self, service: Service) -> Context:
         """Where a service is published, for the JSON shapes."""
@@ -111,13 +127,15 @@ class Services(IncidentOps):
         context = self.context(svc)
         components = {c.key: c for c in state.components}
         rules = self.rules_of(svc)
-        incidents = sorted((i for i in self.all(slug, "incident", rules)
-                            if not i.resolved and incident_visible(i, audience)),
-                           key=lambda i: i.start_utc, reverse=True)
+        everything = [i for i in self.all(slug, "incident", rules) if incident_visible(i, audience)]
+        incidents = sorted((i for i in everything if not i.resolved), key=lambda i: i.start_utc,
+                           reverse=True)
         windows = [m for m in self.all(slug, "maintenance", rules) if incident_visible(m, audience)]
         shown = [maintenance_json(m, context, components, moment) for m in
                  sorted(windows, key=lambda m: m.start_utc)]
-        times = [i.updated_utc for i in incidents] + [m.updated_utc for m in windows]
+        # The page was last updated as the build says: its latest incident's change or post.
+        times = [i.updated_utc for i in everything]
+        times += [p.time_utc for p in self.all(slug, "update") if visible(p.audiences, audience)]
         return summary_json(state, context, updated=max(times, default=None),
                             incidents=[incident_json(i, context, components) for i in incidents],
                             maintenances=[m for m in shown if m["status"] != "completed"])

@@ -9,14 +9,14 @@ service's time zone. Nothing here reads the clock: ``now`` is given.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from ..model import format_utc
 from . import layout, shapes
-from .compute import ComponentState, GroupState, ServiceState, shown_component_names
+from .compute import ComponentState, GroupState, ServiceState, named_components, shown_component_names
 from .model import Incident, Maintenance, PostedUpdate, Service, SingleStatus
 from .reader import object_id, status_ids
 from .records import IncidentRecord
@@ -308,11 +308,7 @@ def _parse(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text[:-1]).replace(tzinfo=dt.timezone.utc)
 
 
-def _named(incident: Incident) -> Iterable[str]:
-    keys = dict.fromkeys(incident.components)
-    for update in incident.updates:
-        keys.update(dict.fromkeys(update.components))
-    return keys
+_named = named_components  # the build's records keep them (render.py)
 
 
 def _node(node: GroupState | ComponentState) -> NodeView:
