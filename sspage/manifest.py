@@ -47,7 +47,8 @@ RENDERING_MODULES = ("build.py", "render.py", "theme.py", "markdown.py", "manife
                      "service/shapes.py", "service/rules.py", "service/render.py",
                      "service/reader.py", "timeline.py", "history.py",
                      "service/statuspage.py", "service/feeds.py", "service/published.py",
-                     "service/badges.py", "service/uptime.py", "service/reading.py", "service/embed.py")
+                     "service/badges.py", "service/uptime.py", "service/reading.py", "service/embed.py",
+                     "service/workers.py", "service/layout.py")
 RENDERING_LIBRARIES = ("jinja2", "cmarkgfm", "nh3", "markupsafe", "feedgen", "icalendar", "rcssmin")
 
 

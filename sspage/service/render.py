@@ -11,151 +11,44 @@ from __future__ import annotations
 import heapq
 import operator
 import zoneinfo
-from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from ..errors import ContentError, Problem
 from ..manifest import file_sha256
 from ..model import format_utc
-from ..staging import stage, unstage
+from ..staging import stage
 from . import layout, reader
 from .build import KINDS, Plan, Result, ServicePlan, Todo, status_output_paths
 from .check import overlap_problems
-from .compute import compute, incident_visible, visible
+from .compute import compute, visible
 from .embed import embed_files, embed_paths
 from .layout import history_path, incident_path, maintenance_path, service_page_path, service_path
 from .model import maintenance_phase, next_transition
 from .reading import counts, reader_outputs, same_window
 from .records import (
     IncidentRecord,
-    MaintenanceRecord,
-    PostRecord,
     ServiceListing,
     ServiceRecord,
     ServicesManifest,
     StatusRecord,
 )
 from .rules import Rules, rules_for
-from .uptime import incident_spans, next_midnight
+from .uptime import next_midnight
 from .views import (
     RECENT_INCIDENTS,
     RECENT_UPDATES,
     UPCOMING,
     ServicePages,
-    _named,
     month_view,
     summary_view,
 )
+from .workers import Job, installed, render_files, render_month_chunk
 
 if TYPE_CHECKING:
     from ..store import Site
-    from .model import Service
-
-
-class FileOutcome(NamedTuple):
-    kind: str
-    stem: str
-    record: Any  # a record, or None (a problem, or a restamp)
-    problems: list[Problem]
-    staged: list[tuple[str, str]]
-    restamped: bool
-    rendered: int
-    stat: tuple[int, int]  # the file's mtime_ns and size, as planned
-
-
-class _Job(msgspec.Struct):
-    site: Site
-    pages: ServicePages
-    out: Path
-    token: str
-    now: str
-    audience: str | None
-    service: Service
-    rules: Rules
-    zone: Any
-    full: bool
-
-
-# Set in the parent before workers fork (see sspage/build.py's _JOB).
-_JOB: _Job | None = None
-
-
-def _render_files(todos: Sequence[Todo]) -> list[FileOutcome]:
-    job = _JOB
-    assert job is not None, "_render_files runs inside a service build"
-    outcomes: list[FileOutcome] = []
-    try:
-        for todo in todos:
-            outcomes.append(_render_file(job, todo))
-    except BaseException:
-        unstage([pair for outcome in outcomes for pair in outcome.staged])
-        raise
-    return outcomes
-
-
-def _render_file(job: _Job, todo: Todo) -> FileOutcome:
-    path = Path(todo.path)
-    try:
-        data = job.site.file_bytes(path)
-        sha = file_sha256(data)
-        if not job.full and todo.old_sha == sha:  # touched, not changed
-            return FileOutcome(todo.kind, todo.stem, None, [], [], True, 0, (todo.mtime_ns, todo.size))
-        value = reader.read(job.site, path, todo.kind, job.rules, data)
-    except ContentError as error:
-        return FileOutcome(todo.kind, todo.stem, None, list(error.problems), [], False, 0, (0, -1))
-    record = make_record(job, todo, sha, value)
-    files: list[tuple[str, bytes]] = []
-    if record.shown and todo.kind == "incident":
-        incident = job.pages.incident_view(job.service, value, job.audience)
-        month = month_view(job.service.slug, record.month, 0)
-        files = [(incident.url, job.pages.incident_page(job.service, incident, month))]
-    elif record.shown and todo.kind == "maintenance":
-        window = job.pages.maintenance_view(job.service, value, record.phase, job.audience)
-        files = [(window.url, job.pages.maintenance_page(job.service, window))]
-    staged = [pair for relative, output in files
-              if (pair := stage(job.out, relative, output, job.token)) is not None]
-    return FileOutcome(todo.kind, todo.stem, record, [], staged, False, len(files), (0, -1))
-
-
-def _render_month_chunk(months: Sequence[Any]) -> list[tuple[list[tuple[str, str]], int]]:
-    job = _JOB
-    assert job is not None, "_render_month_chunk runs inside a service build"
-    slug = job.service.slug
-    out: list[tuple[list[tuple[str, str]], int]] = []
-    try:
-        for month, entries, newer, older in months:
-            html = job.pages.month_page(job.service, month, [summary_view(slug, r) for r in entries],
-                                        newer, older)
-            pair = stage(job.out, history_path(slug, month.key), html, job.token)
-            out.append(([pair] if pair else [], 1))
-    except BaseException:
-        unstage([pair for staged, _ in out for pair in staged])
-        raise
-    return out
-
-
-def make_record(job: _Job, todo: Todo, sha: str, value: Any) -> Any:
-    slug = job.service.slug
-    ident = reader.object_id(value, slug, todo.kind)
-    if todo.kind == "incident":
-        return IncidentRecord(
-            todo.mtime_ns, todo.size, sha, ident, value.title, value.impact, format_utc(value.start_utc),
-            None if value.end_utc is None else format_utc(value.end_utc), value.status,
-            value.start_utc.astimezone(job.zone).strftime("%Y-%m"), incident_visible(value, job.audience),
-            format_utc(value.updated_utc), list(_named(value)),
-            [(s.component, s.status, s.start, s.end) for s in incident_spans(value, job.now)])
-    if todo.kind == "maintenance":
-        start, end = format_utc(value.start_utc), format_utc(value.end_utc)
-        return MaintenanceRecord(
-            todo.mtime_ns, todo.size, sha, ident, value.title, start, end, value.status,
-            value.auto_start, value.auto_end, list(value.components),
-            incident_visible(value, job.audience),
-            maintenance_phase(value.status, start, end, value.auto_start, value.auto_end, job.now))
-    return PostRecord(todo.mtime_ns, todo.size, sha, ident, value.pinned, format_utc(value.time_utc),
-                      visible(value.audiences, job.audience))
 
 
 class ServiceBuilder:
@@ -259,7 +152,6 @@ class ServiceBuilder:
 
     def build_service(self, plan: ServicePlan, statuses: dict[str, StatusRecord],
                       touched_statuses: bool = False) -> ServiceRecord | None:
-        global _JOB
         slug = plan.slug
         path = layout.service_dir(self.site, slug) / layout.SERVICE_FILE
         try:
@@ -274,7 +166,7 @@ class ServiceBuilder:
         full = self.full or old is None or old.sha256 != sha
         rules = rules_for(self.site.config, [c.key for c in service.components])
         zone = zoneinfo.ZoneInfo(service.timezone or self.site.config.timezone)
-        job = _Job(self.site, self.pages, self.out, self.token, self.now, self.audience, service, rules,
+        job = Job(self.site, self.pages, self.out, self.token, self.now, self.audience, service, rules,
                    zone, full)
         todo = _all_todo(self.site, slug) if full else plan.todo
         records: dict[str, dict[str, Any]] = {
@@ -286,11 +178,8 @@ class ServiceBuilder:
         from ..check import parallel_map
 
         self.pages.compile()
-        _JOB = job
-        try:
-            outcomes = parallel_map(_render_files, [], todo, jobs=self.jobs)
-        finally:
-            _JOB = None
+        with installed(job):
+            outcomes = parallel_map(render_files, [], todo, jobs=self.jobs)
         rendered: set[tuple[str, str]] = set()
         for outcome in outcomes:
             self.staged += outcome.staged
@@ -353,7 +242,7 @@ class ServiceBuilder:
         problems += unknown_statuses(self.site, service, set(statuses))
         return problems
 
-    def _clock(self, job: _Job, records: dict[str, dict[str, Any]], rendered: set[tuple[str, str]]) -> None:
+    def _clock(self, job: Job, records: dict[str, dict[str, Any]], rendered: set[tuple[str, str]]) -> None:
         """Windows whose phase moved by the clock since their page was rendered: render it again."""
         folder = layout.kind_dir(self.site, job.service.slug, "maintenance")
         for stem, record in list(records["maintenance"].items()):
@@ -380,7 +269,7 @@ class ServiceBuilder:
         path = layout.kind_dir(self.site, slug, kind) / f"{stem}.yaml"
         return reader.read(self.site, path, kind, rules)
 
-    def _service_pages(self, job: _Job, records: dict[str, dict[str, Any]], state: Any,
+    def _service_pages(self, job: Job, records: dict[str, dict[str, Any]], state: Any,
                        statuses: dict[str, StatusRecord], old: ServiceRecord | None, todo: list[Todo],
                        plan: ServicePlan, full: bool) -> list[str]:
         """The main page, the history index and the months that changed; their paths."""
@@ -466,7 +355,7 @@ class ServiceBuilder:
         self._stale(slug, old, records, outputs, todo, plan, full)
         return outputs
 
-    def _published(self, job: _Job, records: dict[str, dict[str, Any]], state: Any, updated: str,
+    def _published(self, job: Job, records: dict[str, dict[str, Any]], state: Any, updated: str,
                    todo: list[Todo], plan: ServicePlan, old: ServiceRecord | None, full: bool) -> list[str]:
         """Statuspage's JSON, the feeds and the calendar (sspage/service/published.py)."""
         from . import published
@@ -492,17 +381,13 @@ class ServiceBuilder:
             self._stage(relative, data)
         return paths
 
-    def _render_months(self, job: _Job, months: list[Any]) -> None:
+    def _render_months(self, job: Job, months: list[Any]) -> None:
         """The archive's month pages: in workers when a whole archive is rendered (a cold
         build of 10,000 incidents has about 120 months of about 80 incidents each)."""
-        global _JOB
         from ..check import parallel_map
 
-        _JOB = job
-        try:
-            chunks = parallel_map(_render_month_chunk, [], months, jobs=self.jobs, serial_below=24)
-        finally:
-            _JOB = None
+        with installed(job):
+            chunks = parallel_map(render_month_chunk, [], months, jobs=self.jobs, serial_below=24)
         for staged, rendered in chunks:
             self.staged += staged
             self.rendered += rendered
