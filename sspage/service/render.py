@@ -1,7 +1,7 @@
 """Rendering the service part of a build: the steps that :mod:`sspage.service.build` plans.
 
-Files are read, validated and rendered in worker processes (forked, like the
-page build's), which return small records; the service's own pages are then
+Files are read, validated and rendered in worker processes (:mod:`sspage.service.workers`,
+forked like the page build's), which return small records; the service's own pages are then
 rendered in the parent from those records and from the few files they show
 in full (open incidents, current windows, shown posts).
 """
