@@ -12,7 +12,6 @@ import hashlib
 import importlib
 import posixpath
 from collections.abc import Iterable, Sequence
-from html import escape as xml_escape  # xml.sax.saxutils would import urllib.request: 30 ms
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -247,6 +246,10 @@ class Renderer:
         return files
 
     def _sitemap(self, entries: list[IndexEntry], services: Sequence[Any] = ()) -> bytes:
+        # Here, not at the top: most builds render no sitemap. (xml.sax.saxutils would import
+        # urllib.request: 30 ms.)
+        from html import escape as xml_escape
+
         base = xml_escape(self.config.base_url)
         lines = ['<?xml version="1.0" encoding="UTF-8"?>',
                  '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
