@@ -33,13 +33,13 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..errors import SspageError, StoreError
-from ..git import GitStore
-from ..yamlio import deferred_dir_sync, sync_deferred
+from ..git import GitStore, require_git
+from ..yamlio import WriteGroup, complete_writes, grouped_writes
 
 MAX_GROUP = 500  # changes in one grouped commit at most
 MAX_QUEUE = 2_000  # requests waiting for the writer at most; more are told to come back
-MAX_HOLD = 1.0  # seconds: how long a busy writer keeps the site lock before letting others in
-LOCK_YIELD = 0.06  # seconds: how long it then waits before taking the lock again
+MAX_HOLD = 1.0  # seconds: how long a busy writer keeps the site lock where waiters cannot be seen
+LOCK_YIELD = 0.06  # seconds: how long it then waits before taking the lock again, at most
 
 
 class Busy(Exception):
@@ -97,12 +97,18 @@ class GroupedGit(GitStore):
             busy = rel in self.inflight
         if busy or self._entry(rel).exists():
             # Its last change is still being committed, or a failed commit left it pending
-            # (GitStore.begin commits that at once): let the committer finish first.
+            # (commit_pending below commits that): let the committer finish first.
             self.wait()
         if any(w.rel == rel for w in self.group) or (self.group and self.group[0].author != author):
             self.flush()
             self.wait()
-        super().begin(path, message, author)
+        # GitStore.begin, less its wait for git's index.lock: the committer holds that lock
+        # while it stages the last group, and commit() waits for it where it must.
+        require_git()
+        self._branch()
+        if self._entry(rel).exists():
+            self.commit_pending([rel])
+        self.journal(rel, message, author)
 
     def finish(self, path: Path, message: str, author: str | None) -> str:
         self.group.append(Written(self.rel(path), message, author))
@@ -110,7 +116,12 @@ class GroupedGit(GitStore):
 
     def flush(self, done: Callable[[], None] | None = None) -> None:
         """Hand the group to the committer; ``done()`` is called once it is committed (or failed)."""
-        sync_deferred()  # the group's renames are on disk before they are committed
+        try:
+            complete_writes()  # the group's files are in place, and on disk, before they are committed
+        except OSError as error:
+            self.group = []  # none of its files changed: nothing to commit
+            raise StoreError(f"could not save the change: {error}",
+                             hint="check the disk and retry") from None
         group, self.group = self.group, []
         paths = list(dict.fromkeys(w.rel for w in group))
         with self.cond:
@@ -264,12 +275,14 @@ class Writer:
         return future
 
     def _run(self) -> None:
+        lock = self.site.lock
         while True:
             job = self.queue.get()
             if job is None:
+                lock.close()
                 return
             try:
-                with self.site.lock:
+                with lock:
                     stop = self._drain(job)
                     if self.git is not None:
                         self.git.wait()  # everything is committed before the lock is let go
@@ -278,14 +291,21 @@ class Writer:
                     job.future.set_exception(error)
                 continue
             if stop:
+                lock.close()
                 return
             if not self.queue.empty():
-                # Busy for a while: leave a command-line writer (which retries the lock
-                # every 50 ms at most) a moment to take its turn.
-                time.sleep(LOCK_YIELD)
+                # Let go for a waiting command-line writer (which retries the lock every
+                # 50 ms at most): give it a moment to take its turn.
+                deadline = time.monotonic() + LOCK_YIELD
+                while time.monotonic() < deadline and lock.waiting() is not False:
+                    time.sleep(0.005)
 
     def _drain(self, job: Job) -> bool:
-        """Groups back to back, while requests keep coming (for MAX_HOLD at most). True: stop."""
+        """Groups back to back while requests keep coming and no one else waits for the lock.
+
+        Where waiting processes cannot be seen, the lock is let go every MAX_HOLD
+        seconds. True: stop.
+        """
         started = time.monotonic()
         while True:
             done, stop = self._collect(job)
@@ -296,7 +316,8 @@ class Writer:
                 self._answer(done, changed)
             if stop:
                 return True
-            if time.monotonic() - started > MAX_HOLD:
+            waiting = self.site.lock.waiting()
+            if waiting or (waiting is None and time.monotonic() - started > MAX_HOLD):
                 return False
             try:
                 queued = self.queue.get_nowait()
@@ -307,23 +328,41 @@ class Writer:
             job = queued
 
     def _collect(self, first: Job) -> tuple[list[tuple[Job, Any, BaseException | None]], bool]:
-        """Run ``first`` and what arrives within the window (or the group limit)."""
+        """Run ``first`` and what arrives within the window (or the group limit).
+
+        The group's files are written as its changes come, and made durable
+        together once it closes (see :func:`~sspage.yamlio.grouped_writes`).
+        """
         done: list[tuple[Job, Any, BaseException | None]] = []
-        with deferred_dir_sync():  # one fsync of the pages folder for the whole group
-            self._apply(first, done)
-            deadline = time.monotonic() + self.window
-            while self.window > 0 and len(done) < MAX_GROUP:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                try:
-                    job = self.queue.get(timeout=remaining)
-                except queue.Empty:
-                    break
-                if job is None:
-                    return done, True
-                self._apply(job, done)
-        return done, False
+        generations: list[int] = []  # the write generation each change ended in
+        stop = False
+        try:
+            with grouped_writes() as writes:
+                self._apply(first, done, generations, writes)
+                deadline = time.monotonic() + self.window
+                while self.window > 0 and len(done) < MAX_GROUP:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        break
+                    try:
+                        job = self.queue.get(timeout=remaining)
+                    except queue.Empty:
+                        break
+                    if job is None:
+                        stop = True
+                        break
+                    self._apply(job, done, generations, writes)
+        except OSError:
+            if self.git is not None:
+                self.git.group = []  # its files did not change: nothing to commit
+        if writes.failed:
+            # Files that could not be made durable were not put in place: those changes
+            # were not made (their journal entries are dropped by the next change).
+            done = [(job, None, StoreError(f"could not save the change: {writes.failed[number]}",
+                                           hint="check the disk and retry"))
+                    if failure is None and number in writes.failed else (job, result, failure)
+                    for (job, result, failure), number in zip(done, generations, strict=True)]
+        return done, stop
 
     def _answer(self, done: list[tuple[Job, Any, BaseException | None]], changed: list[Path]) -> None:
         """After the group's commit: tell the builder and pusher, then the clients."""
@@ -338,7 +377,8 @@ class Writer:
             else:
                 job.future.set_result(result)
 
-    def _apply(self, job: Job, done: list[tuple[Job, Any, BaseException | None]]) -> None:
+    def _apply(self, job: Job, done: list[tuple[Job, Any, BaseException | None]],
+               generations: list[int], writes: WriteGroup) -> None:
         if job.future.set_running_or_notify_cancel() is False:
             return
         self.site.author = job.author
@@ -346,3 +386,4 @@ class Writer:
             done.append((job, job.work(), None))
         except BaseException as error:  # noqa: BLE001 - handed to the request that asked
             done.append((job, None, error))
+        generations.append(writes.generation)
