@@ -129,6 +129,11 @@ class GroupedGit(GitStore):
             self.queued.append(Batch(group, paths, done))
             self.cond.notify_all()
 
+    def idle(self) -> bool:
+        """Whether every group handed over is committed."""
+        with self.cond:
+            return not self.queued and not self.busy
+
     def wait(self) -> None:
         """Until every group handed over is committed."""
         with self.cond:
@@ -319,13 +324,26 @@ class Writer:
             waiting = self.site.lock.waiting()
             if waiting or (waiting is None and time.monotonic() - started > MAX_HOLD):
                 return False
-            try:
-                queued = self.queue.get_nowait()
-            except queue.Empty:
+            queued = self._next()
+            if queued is False:
                 return False
             if queued is None:
                 return True
+            assert isinstance(queued, Job)
             job = queued
+
+    def _next(self) -> Job | None | bool:
+        """The next job; None: stop; False: none came while nothing was being committed.
+
+        A job that comes while a commit is being made is taken at once: were the
+        writer to let go of the lock then, it would wait for that commit first.
+        """
+        while True:
+            try:
+                return self.queue.get(timeout=0.005)
+            except queue.Empty:
+                if self.git is None or self.git.idle():
+                    return False
 
     def _collect(self, first: Job) -> tuple[list[tuple[Job, Any, BaseException | None]], bool]:
         """Run ``first`` and what arrives within the window (or the group limit).
