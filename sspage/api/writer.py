@@ -33,8 +33,9 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..errors import SspageError, StoreError
-from ..git import GitStore, require_git
+from ..git import LOCK_TIMEOUT, GitStore, Staging, require_git
 from ..yamlio import WriteGroup, complete_writes, grouped_writes
+from .commits import Moved, Unsupported, open_committer
 
 MAX_GROUP = 500  # changes in one grouped commit at most
 MAX_QUEUE = 2_000  # requests waiting for the writer at most; more are told to come back
@@ -72,6 +73,7 @@ class GroupedGit(GitStore):
     def __init__(self, store: GitStore, site: Path, log: Callable[..., None], *,
                  merge: bool = False) -> None:
         super().__init__(store.top, store.git_dir, site)
+        self.committer = open_committer(self.top, self.common_dir, self.env)
         self.group: list[Written] = []
         self.log = log
         self.merge = merge
@@ -182,6 +184,47 @@ class GroupedGit(GitStore):
                 self.busy = False
                 self.inflight.difference_update(paths)
                 self.cond.notify_all()
+
+    def commit(self, paths: list[str], message: str, author: str | None = None) -> str:
+        """As :meth:`GitStore.commit`, with the commit made by libgit2 where it can be.
+
+        git's own index takes the new files meanwhile, with ``git update-index``
+        as GitStore does it, and gets its old entries back if the commit fails.
+        """
+        if self.committer is None:
+            return super().commit(paths, message, author)
+        listing = self._spawn(["--literal-pathspecs", "ls-files", "--stage", "-z", "--", *paths])
+        try:
+            saved = self._collect(listing, "ls-files")
+        except BaseException:
+            listing.communicate()
+            raise
+        staging = Staging(saved, self._spawn(["update-index", "--add", "--remove", "--", *paths]))
+        subject = message.split("\n", 1)[0]
+        deadline = time.monotonic() + LOCK_TIMEOUT
+        try:
+            while True:
+                ref, old = self._branch()
+                new = self.committer.build(old, paths, message, author)
+                try:
+                    self.committer.publish(ref, old, new, subject)
+                    break
+                except Moved as moved:  # someone else committed: build again on their commit
+                    if time.monotonic() > deadline:
+                        raise StoreError(f"could not move {ref} to the new commit: {moved}",
+                                         hint="another git process keeps changing or locking it") \
+                            from None
+                    time.sleep(0.02)
+        except Unsupported:
+            self._unstage(staging, paths)
+            return super().commit(paths, message, author)
+        except BaseException:
+            self._unstage(staging, paths)
+            raise
+        staging.process.communicate()
+        if staging.process.returncode != 0:  # git's index was locked: try again, now
+            self._update_real_index(paths)
+        return new
 
     def _commit(self, group: list[Written], paths: list[str]) -> None:
         started = time.perf_counter()
