@@ -1,25 +1,30 @@
-"""The API's commits, made in-process with libgit2 (pygit2) instead of git's command line.
+"""The API's commits, made with libgit2 (pygit2) in a process of their own.
 
 :meth:`GitStore.commit <sspage.git.GitStore.commit>` builds each commit with
 git's plumbing: five processes, and a 10,000-entry index read and written
-twice, about 50 ms of git's work (and as much CPU) in a site of 10,000
-pages. The API commits a group of changes several times a second, and that
-work was most of its CPU. Here a commit is built from the trees of its
-parent: the changed files become blobs, only the trees on their paths are
-written again, and the branch moves from its old value to the new commit
-under git's own ``.lock`` file, or not at all if it moved meanwhile (someone
-ran ``git commit``), in which case the commit is built again on the new one.
-About 15 ms of CPU for a group of 15 changes. git's own index is still
-brought up to date by ``git update-index`` (see
-:class:`~sspage.api.writer.GroupedGit`), so that ``git status`` stays clean.
+twice, about 50 ms of git's work (and more CPU) in a site of 10,000 pages.
+The API commits a group of changes several times a second, and that work
+was most of its CPU. Here a commit is built from the trees of its parent:
+the changed files become blobs, only the trees on their paths are written
+again, and the branch moves from its old value to the new commit under git's
+own ``.lock`` file, or not at all if it moved meanwhile (someone ran ``git
+commit``), in which case the commit is built again on the new one: about
+20 ms of CPU for a group of 15 changes. git's own index is still brought up
+to date by ``git update-index`` (see :class:`~sspage.api.writer.GroupedGit`),
+so that ``git status`` stays clean.
+
+libgit2 holds the interpreter's lock while it works, which would stall the
+server's event loop and writer, so the server runs it in a helper process
+(``python -m sspage.api.commits``, :class:`CommitHelper`), one JSON request
+and answer a line.
 
 The commits are those git's plumbing makes: the same trees, the same author
 and committer (``git var`` says who, once), the same message, the same
-reflog line. Where libgit2 would not do as git does, :func:`open_committer`
-returns None (a reftable or SHA-256 repository, one libgit2 cannot open) or
-:meth:`TreeCommitter.commit` raises :class:`Unsupported` (a path with a
-``filter`` attribute, such as git-lfs's; something that is neither a file
-nor a symbolic link), and the command line commits instead.
+reflog line. Where libgit2 would not do as git does, the helper is not used
+(a reftable or SHA-256 repository, one libgit2 cannot open, pygit2 missing)
+or says a commit is :class:`Unsupported` (a path with a ``filter``
+attribute, such as git-lfs's; something that is neither a file nor a
+symbolic link), and git's command line commits instead.
 """
 
 from __future__ import annotations
@@ -27,8 +32,12 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
+import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from ..git import parse_author
 
@@ -212,3 +221,120 @@ def _wants_fsync(repo: pygit2.Repository) -> bool:
         return False
     return any(part.strip() in ("all", "objects", "loose-object", "reference", "committed")
                for part in wanted.split(","))
+
+
+# -- the helper process ----------------------------------------------------------------------
+
+
+class CommitHelper:
+    """A :class:`TreeCommitter` in a process of its own, started by :meth:`start`."""
+
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        self.process = process
+        self.encoder = msgspec.json.Encoder()
+        self.lock = threading.Lock()  # one request at a time
+
+    @classmethod
+    def start(cls, top: Path, env: dict[str, str]) -> CommitHelper | None:
+        """The helper for the work tree at ``top``, or None where git's command line must commit."""
+        try:
+            process = subprocess.Popen([sys.executable, "-m", "sspage.api.commits", str(top)],
+                                       cwd=top, env=env, stdin=subprocess.PIPE,
+                                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        except OSError:
+            return None
+        helper = cls(process)
+        try:
+            ready = helper._ask({"do": "hello"})
+        except Unsupported:
+            ready = {}
+        if not ready.get("ready"):
+            helper.close()
+            return None
+        return helper
+
+    def build(self, old: str | None, paths: list[str], message: str, author: str | None) -> str:
+        """See :meth:`TreeCommitter.build`."""
+        answer = self._ask({"do": "build", "old": old, "paths": paths, "message": message,
+                            "author": author})
+        return str(answer["commit"])
+
+    def publish(self, ref: str, old: str | None, new: str, subject: str) -> None:
+        """See :meth:`TreeCommitter.publish`."""
+        self._ask({"do": "publish", "ref": ref, "old": old, "new": new, "subject": subject})
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def close(self) -> None:
+        process = self.process
+        if process.stdin is not None:
+            try:
+                process.stdin.close()
+            except OSError:
+                pass
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+
+    def _ask(self, request: dict[str, Any]) -> dict[str, Any]:
+        process = self.process
+        assert process.stdin is not None and process.stdout is not None
+        try:
+            with self.lock:
+                process.stdin.write(self.encoder.encode(request) + b"\n")
+                process.stdin.flush()
+                line = process.stdout.readline()
+        except (OSError, ValueError):
+            line = b""
+        if not line:
+            raise Unsupported("the commit helper stopped")
+        answer: dict[str, Any] = msgspec.json.decode(line)
+        if "moved" in answer:
+            raise Moved(answer["moved"])
+        if "unsupported" in answer:
+            raise Unsupported(answer["unsupported"])
+        return answer
+
+
+def serve(top: Path) -> None:
+    """The helper's loop: one JSON request a line on stdin, one answer a line on stdout."""
+    out = sys.stdout.buffer
+    encoder = msgspec.json.Encoder()
+    env = dict(os.environ)
+    committer = open_committer(top, _common_dir(top), env)
+    for line in sys.stdin.buffer:
+        answer: dict[str, Any]
+        try:
+            request = msgspec.json.decode(line)
+            if committer is None:
+                answer = {"unsupported": "libgit2 cannot commit in this repository"}
+            elif request["do"] == "hello":
+                answer = {"ready": True}
+            elif request["do"] == "build":
+                answer = {"commit": committer.build(request["old"], request["paths"],
+                                                    request["message"], request["author"])}
+            else:
+                committer.publish(request["ref"], request["old"], request["new"], request["subject"])
+                answer = {"published": True}
+        except Moved as moved:
+            answer = {"moved": str(moved)}
+        except Exception as error:  # noqa: BLE001 - the server falls back on git's command line
+            answer = {"unsupported": repr(error)}
+        out.write(encoder.encode(answer) + b"\n")
+        out.flush()
+
+
+def _common_dir(top: Path) -> Path:
+    from ..git import find_repo
+
+    store = find_repo(top)
+    return store.common_dir if store is not None else top / ".git"
+
+
+if __name__ == "__main__":
+    serve(Path(sys.argv[1]))

@@ -35,7 +35,7 @@ from typing import Any, NamedTuple
 from ..errors import SspageError, StoreError
 from ..git import LOCK_TIMEOUT, GitStore, Staging, require_git
 from ..yamlio import WriteGroup, complete_writes, grouped_writes
-from .commits import Moved, Unsupported, open_committer
+from .commits import CommitHelper, Moved, Unsupported
 
 MAX_GROUP = 500  # changes in one grouped commit at most
 MAX_QUEUE = 2_000  # requests waiting for the writer at most; more are told to come back
@@ -73,7 +73,7 @@ class GroupedGit(GitStore):
     def __init__(self, store: GitStore, site: Path, log: Callable[..., None], *,
                  merge: bool = False) -> None:
         super().__init__(store.top, store.git_dir, site)
-        self.committer = open_committer(self.top, self.common_dir, self.env)
+        self.committer = CommitHelper.start(self.top, self.env)
         self.group: list[Written] = []
         self.log = log
         self.merge = merge
@@ -148,6 +148,8 @@ class GroupedGit(GitStore):
             self.closing = True
             self.cond.notify_all()
         self.thread.join()
+        if self.committer is not None:
+            self.committer.close()
 
     def _take(self) -> list[Batch]:
         """The next batch, or with ``merge`` every queued batch of the first one's author."""
@@ -215,8 +217,12 @@ class GroupedGit(GitStore):
                                          hint="another git process keeps changing or locking it") \
                             from None
                     time.sleep(0.02)
-        except Unsupported:
+        except Unsupported as reason:
             self._unstage(staging, paths)
+            if not self.committer.alive():
+                self.log("error", where="commit helper", error=str(reason),
+                         hint="git's command line makes the commits from now on")
+                self.committer = None
             return super().commit(paths, message, author)
         except BaseException:
             self._unstage(staging, paths)
