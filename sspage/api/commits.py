@@ -130,7 +130,7 @@ class TreeCommitter:
                 raise Moved(ref)
             # libgit2 checks again, under git's lock file, that it still names `old`.
             current.set_target(new, f"sspage: {subject}")
-        except (pygit2.GitError, pygit2.AlreadyExistsError, KeyError, ValueError) as error:
+        except (pygit2.GitError, KeyError, ValueError, OSError) as error:  # OSError: locked
             raise Moved(str(error)) from None
 
     def _entry(self, path: str) -> tuple[pygit2.Oid, int] | None:
