@@ -13,12 +13,16 @@ closes; each client hears back only after that commit. Two changes to one
 page, or changes by two authors, are never grouped: the group is committed
 first. Either way the next changes are written while the last ones are being
 committed, and the site lock is held from the first change until everything
-written is committed, so a command-line writer waits for a quiet moment.
+written is committed; the writer lets go as soon as a command-line writer
+waits for it (:meth:`~sspage.lock.SiteLock.waiting`).
 
-:class:`GroupedGit` does this by standing in for the site's
+A group's files are made durable together (:func:`~sspage.yamlio.grouped_writes`):
+fsynced in the background as they are written, put in place when the group
+closes. :class:`GroupedGit` stands in for the site's
 :class:`~sspage.git.GitStore`: it journals each change as usual before the
 file is written (so a crash leaves nothing unexplained, see docs/git.md), but
-commits only when the writer says so.
+commits only when the writer says so, with libgit2 in a helper process
+(:mod:`.commits`) where it can, with git's command line where it cannot.
 """
 
 from __future__ import annotations
@@ -63,7 +67,7 @@ class GroupedGit(GitStore):
     """A GitStore whose commits are made by :meth:`flush`, on a thread of its own.
 
     The writer goes on writing the next group's files while the last group is being
-    committed (git's processes do that work, so both cores are used). Commits are made
+    committed (the commit helper and git do that work, so both cores are used). Commits are made
     in order, one at a time; a file of a group being committed is not written again
     until that commit is published. With ``merge``, groups that queued up while a
     commit was being made are committed together, in one commit (group commit);
