@@ -15,8 +15,7 @@ so that ``git status`` stays clean.
 
 libgit2 holds the interpreter's lock while it works, which would stall the
 server's event loop and writer, so the server runs it in a helper process
-(``python -m sspage.api.commits``, :class:`CommitHelper`), one JSON request
-and answer a line.
+(:class:`CommitHelper`, :func:`serve`), one JSON request and answer a line.
 
 The commits are those git's plumbing makes: the same trees, the same author
 and committer (``git var`` says who, once), the same message, the same
@@ -226,6 +225,10 @@ def _wants_fsync(repo: pygit2.Repository) -> bool:
 # -- the helper process ----------------------------------------------------------------------
 
 
+# The helper's program (not ``-m``: this module is imported with its package first).
+HELPER = "import sys, pathlib; from sspage.api.commits import serve; serve(pathlib.Path(sys.argv[1]))"
+
+
 class CommitHelper:
     """A :class:`TreeCommitter` in a process of its own, started by :meth:`start`."""
 
@@ -238,7 +241,7 @@ class CommitHelper:
     def start(cls, top: Path, env: dict[str, str]) -> CommitHelper | None:
         """The helper for the work tree at ``top``, or None where git's command line must commit."""
         try:
-            process = subprocess.Popen([sys.executable, "-m", "sspage.api.commits", str(top)],
+            process = subprocess.Popen([sys.executable, "-c", HELPER, str(top)],
                                        cwd=top, env=env, stdin=subprocess.PIPE,
                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         except OSError:
@@ -334,7 +337,3 @@ def _common_dir(top: Path) -> Path:
 
     store = find_repo(top)
     return store.common_dir if store is not None else top / ".git"
-
-
-if __name__ == "__main__":
-    serve(Path(sys.argv[1]))
