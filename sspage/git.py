@@ -154,6 +154,10 @@ class GitStore:
         if self._entry(rel).exists():  # an earlier change to this file was never committed
             self.commit_pending([rel])
         self._wait_for(self.git_dir / "index.lock")
+        self.journal(rel, message, author)
+
+    def journal(self, rel: str, message: str, author: str | None) -> None:
+        """Record the commit that is due for ``rel``; :meth:`finish` removes the entry."""
         self.pending_dir.mkdir(exist_ok=True)
         entry = self._entry(rel)
         temp = entry.with_name(f".{entry.name}.{os.getpid()}")
@@ -276,7 +280,8 @@ class GitStore:
                     staging = Staging(saved, self._spawn(["update-index", "--add", "--remove", "--",
                                                           *paths]))
                 self._collect(update, "update-index")
-                tree = self._run(["write-tree"], env=index_env).strip()
+                # Every object it names is in HEAD or was just written: skip looking each one up.
+                tree = self._run(["write-tree", "--missing-ok"], env=index_env).strip()
                 parents = ["-p", old] if old is not None else []
                 new = self._run(["commit-tree", tree, *parents, "-F", "-"], env=env, stdin=message,
                                 identity_hint=True).strip()

@@ -202,7 +202,7 @@ class Site:
         if is_public_code(ref):
             needle = ref.encode()
             for path in self.page_paths():
-                if needle in path.read_bytes():
+                if needle in read_bytes(path):
                     try:
                         if self.read_page(path, complete=False).public_code == ref:
                             return path

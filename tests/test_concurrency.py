@@ -156,3 +156,94 @@ def test_lock_is_reentrant_and_released(site):
     other = SiteLock(site.root / ".sspage" / "lock", timeout=0.2)
     with other:
         pass
+
+
+# -- a waiter is seen by the holder -------------------------------------------------------------
+
+
+def test_the_holder_sees_a_process_waiting_for_the_lock(site):
+    import threading
+    import time
+
+    holder = SiteLock(site.root / ".sspage" / "lock")
+    other = SiteLock(site.root / ".sspage" / "lock", timeout=10)
+    got = threading.Event()
+
+    def wait_for_it():
+        with other:
+            got.set()
+
+    with holder:
+        assert holder.waiting() is False
+        thread = threading.Thread(target=wait_for_it)
+        thread.start()
+        deadline = time.monotonic() + 5
+        while not holder.waiting() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert holder.waiting() is True
+        assert not got.is_set()
+    thread.join(10)
+    assert got.is_set()
+    with holder:
+        assert holder.waiting() is False  # the waiter let go of its mark once it had the lock
+    holder.close()
+
+
+# -- a group of atomic writes (the API's) -------------------------------------------------------
+
+
+def test_grouped_writes_are_put_in_place_together(tmp_path):
+    import threading
+
+    from sspage.yamlio import atomic_delete, atomic_write, grouped_writes, read_bytes
+
+    one, two, gone, new = (tmp_path / f"{name}.yaml" for name in ("one", "two", "gone", "new"))
+    for path in (one, two, gone):
+        path.write_text(f"{path.stem}: old\n")
+    seen_elsewhere: list[bytes] = []
+    with grouped_writes() as group:
+        atomic_write(one, "one: first\n")
+        atomic_write(one, "one: new\n")  # twice in a group: the last one counts
+        atomic_write(two, "two: new\n", "\r\n")
+        atomic_write(new, "new: at once\n")
+        atomic_write(gone, "gone: written, then deleted\n")
+        atomic_delete(gone)
+        # Not in place yet, but this thread reads what it wrote; others read the old files.
+        assert one.read_text() == "one: old\n"
+        assert read_bytes(one) == b"one: new\n"
+        assert read_bytes(two) == b"two: new\r\n"
+        thread = threading.Thread(target=lambda: seen_elsewhere.append(read_bytes(one)))
+        thread.start()
+        thread.join()
+        assert new.read_text() == "new: at once\n"  # a new file is not held back
+        assert not gone.exists()
+        assert len(group.pending) == 2
+    assert seen_elsewhere == [b"one: old\n"]
+    assert one.read_bytes() == b"one: new\n"
+    assert two.read_bytes() == b"two: new\r\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new.yaml", "one.yaml", "two.yaml"]
+    assert group.failed == {}
+
+
+def test_a_group_whose_file_cannot_be_made_durable_changes_nothing(tmp_path, monkeypatch):
+    import sspage.yamlio as yamlio
+
+    one, two = tmp_path / "one.yaml", tmp_path / "two.yaml"
+    one.write_text("one: old\n")
+    two.write_text("two: old\n")
+    real_fsync = os.fsync
+    calls = []
+
+    def failing_fsync(fd):
+        calls.append(fd)
+        if len(calls) == 2:
+            raise OSError(5, "Input/output error")
+        real_fsync(fd)
+
+    monkeypatch.setattr(yamlio.os, "fsync", failing_fsync)
+    with pytest.raises(OSError, match="Input/output"), yamlio.grouped_writes() as group:
+        yamlio.atomic_write(one, "one: new\n")
+        yamlio.atomic_write(two, "two: new\n")
+    assert one.read_text() == "one: old\n" and two.read_text() == "two: old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["one.yaml", "two.yaml"]  # no temp files
+    assert list(group.failed) == [0]

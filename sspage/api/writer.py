@@ -13,12 +13,16 @@ closes; each client hears back only after that commit. Two changes to one
 page, or changes by two authors, are never grouped: the group is committed
 first. Either way the next changes are written while the last ones are being
 committed, and the site lock is held from the first change until everything
-written is committed, so a command-line writer waits for a quiet moment.
+written is committed; the writer lets go as soon as a command-line writer
+waits for it (:meth:`~sspage.lock.SiteLock.waiting`).
 
-:class:`GroupedGit` does this by standing in for the site's
+A group's files are made durable together (:func:`~sspage.yamlio.grouped_writes`):
+fsynced in the background as they are written, put in place when the group
+closes. :class:`GroupedGit` stands in for the site's
 :class:`~sspage.git.GitStore`: it journals each change as usual before the
 file is written (so a crash leaves nothing unexplained, see docs/git.md), but
-commits only when the writer says so.
+commits only when the writer says so, with libgit2 in a helper process
+(:mod:`.commits`) where it can, with git's command line where it cannot.
 """
 
 from __future__ import annotations
@@ -33,13 +37,14 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..errors import SspageError, StoreError
-from ..git import GitStore
-from ..yamlio import deferred_dir_sync, sync_deferred
+from ..git import LOCK_TIMEOUT, GitStore, Staging, require_git
+from ..yamlio import WriteGroup, complete_writes, grouped_writes
+from .commits import CommitHelper, Moved, Unsupported
 
 MAX_GROUP = 500  # changes in one grouped commit at most
 MAX_QUEUE = 2_000  # requests waiting for the writer at most; more are told to come back
-MAX_HOLD = 1.0  # seconds: how long a busy writer keeps the site lock before letting others in
-LOCK_YIELD = 0.06  # seconds: how long it then waits before taking the lock again
+MAX_HOLD = 1.0  # seconds: how long a busy writer keeps the site lock where waiters cannot be seen
+LOCK_YIELD = 0.06  # seconds: how long it then waits before taking the lock again, at most
 
 
 class Busy(Exception):
@@ -62,7 +67,7 @@ class GroupedGit(GitStore):
     """A GitStore whose commits are made by :meth:`flush`, on a thread of its own.
 
     The writer goes on writing the next group's files while the last group is being
-    committed (git's processes do that work, so both cores are used). Commits are made
+    committed (the commit helper and git do that work, so both cores are used). Commits are made
     in order, one at a time; a file of a group being committed is not written again
     until that commit is published. With ``merge``, groups that queued up while a
     commit was being made are committed together, in one commit (group commit);
@@ -72,6 +77,7 @@ class GroupedGit(GitStore):
     def __init__(self, store: GitStore, site: Path, log: Callable[..., None], *,
                  merge: bool = False) -> None:
         super().__init__(store.top, store.git_dir, site)
+        self.committer = CommitHelper.start(self.top, self.env)
         self.group: list[Written] = []
         self.log = log
         self.merge = merge
@@ -97,12 +103,18 @@ class GroupedGit(GitStore):
             busy = rel in self.inflight
         if busy or self._entry(rel).exists():
             # Its last change is still being committed, or a failed commit left it pending
-            # (GitStore.begin commits that at once): let the committer finish first.
+            # (commit_pending below commits that): let the committer finish first.
             self.wait()
         if any(w.rel == rel for w in self.group) or (self.group and self.group[0].author != author):
             self.flush()
             self.wait()
-        super().begin(path, message, author)
+        # GitStore.begin, less its wait for git's index.lock: the committer holds that lock
+        # while it stages the last group, and commit() waits for it where it must.
+        require_git()
+        self._branch()
+        if self._entry(rel).exists():
+            self.commit_pending([rel])
+        self.journal(rel, message, author)
 
     def finish(self, path: Path, message: str, author: str | None) -> str:
         self.group.append(Written(self.rel(path), message, author))
@@ -110,13 +122,23 @@ class GroupedGit(GitStore):
 
     def flush(self, done: Callable[[], None] | None = None) -> None:
         """Hand the group to the committer; ``done()`` is called once it is committed (or failed)."""
-        sync_deferred()  # the group's renames are on disk before they are committed
+        try:
+            complete_writes()  # the group's files are in place, and on disk, before they are committed
+        except OSError as error:
+            self.group = []  # none of its files changed: nothing to commit
+            raise StoreError(f"could not save the change: {error}",
+                             hint="check the disk and retry") from None
         group, self.group = self.group, []
         paths = list(dict.fromkeys(w.rel for w in group))
         with self.cond:
             self.inflight.update(paths)
             self.queued.append(Batch(group, paths, done))
             self.cond.notify_all()
+
+    def idle(self) -> bool:
+        """Whether every group handed over is committed."""
+        with self.cond:
+            return not self.queued and not self.busy
 
     def wait(self) -> None:
         """Until every group handed over is committed."""
@@ -130,6 +152,8 @@ class GroupedGit(GitStore):
             self.closing = True
             self.cond.notify_all()
         self.thread.join()
+        if self.committer is not None:
+            self.committer.close()
 
     def _take(self) -> list[Batch]:
         """The next batch, or with ``merge`` every queued batch of the first one's author."""
@@ -166,6 +190,51 @@ class GroupedGit(GitStore):
                 self.busy = False
                 self.inflight.difference_update(paths)
                 self.cond.notify_all()
+
+    def commit(self, paths: list[str], message: str, author: str | None = None) -> str:
+        """As :meth:`GitStore.commit`, with the commit made by libgit2 where it can be.
+
+        git's own index takes the new files meanwhile, with ``git update-index``
+        as GitStore does it, and gets its old entries back if the commit fails.
+        """
+        if self.committer is None:
+            return super().commit(paths, message, author)
+        listing = self._spawn(["--literal-pathspecs", "ls-files", "--stage", "-z", "--", *paths])
+        try:
+            saved = self._collect(listing, "ls-files")
+        except BaseException:
+            listing.communicate()
+            raise
+        staging = Staging(saved, self._spawn(["update-index", "--add", "--remove", "--", *paths]))
+        subject = message.split("\n", 1)[0]
+        deadline = time.monotonic() + LOCK_TIMEOUT
+        try:
+            while True:
+                ref, old = self._branch()
+                new = self.committer.build(old, paths, message, author)
+                try:
+                    self.committer.publish(ref, old, new, subject)
+                    break
+                except Moved as moved:  # someone else committed: build again on their commit
+                    if time.monotonic() > deadline:
+                        raise StoreError(f"could not move {ref} to the new commit: {moved}",
+                                         hint="another git process keeps changing or locking it") \
+                            from None
+                    time.sleep(0.02)
+        except Unsupported as reason:
+            self._unstage(staging, paths)
+            if not self.committer.alive():
+                self.log("error", where="commit helper", error=str(reason),
+                         hint="git's command line makes the commits from now on")
+                self.committer = None
+            return super().commit(paths, message, author)
+        except BaseException:
+            self._unstage(staging, paths)
+            raise
+        staging.process.communicate()
+        if staging.process.returncode != 0:  # git's index was locked: try again, now
+            self._update_real_index(paths)
+        return new
 
     def _commit(self, group: list[Written], paths: list[str]) -> None:
         started = time.perf_counter()
@@ -264,12 +333,14 @@ class Writer:
         return future
 
     def _run(self) -> None:
+        lock = self.site.lock
         while True:
             job = self.queue.get()
             if job is None:
+                lock.close()
                 return
             try:
-                with self.site.lock:
+                with lock:
                     stop = self._drain(job)
                     if self.git is not None:
                         self.git.wait()  # everything is committed before the lock is let go
@@ -278,14 +349,21 @@ class Writer:
                     job.future.set_exception(error)
                 continue
             if stop:
+                lock.close()
                 return
             if not self.queue.empty():
-                # Busy for a while: leave a command-line writer (which retries the lock
-                # every 50 ms at most) a moment to take its turn.
-                time.sleep(LOCK_YIELD)
+                # Let go for a waiting command-line writer (which retries the lock every
+                # 50 ms at most): give it a moment to take its turn.
+                deadline = time.monotonic() + LOCK_YIELD
+                while time.monotonic() < deadline and lock.waiting() is not False:
+                    time.sleep(0.005)
 
     def _drain(self, job: Job) -> bool:
-        """Groups back to back, while requests keep coming (for MAX_HOLD at most). True: stop."""
+        """Groups back to back while requests keep coming and no one else waits for the lock.
+
+        Where waiting processes cannot be seen, the lock is let go every MAX_HOLD
+        seconds. True: stop.
+        """
         started = time.monotonic()
         while True:
             done, stop = self._collect(job)
@@ -296,34 +374,66 @@ class Writer:
                 self._answer(done, changed)
             if stop:
                 return True
-            if time.monotonic() - started > MAX_HOLD:
+            waiting = self.site.lock.waiting()
+            if waiting or (waiting is None and time.monotonic() - started > MAX_HOLD):
                 return False
-            try:
-                queued = self.queue.get_nowait()
-            except queue.Empty:
+            queued = self._next()
+            if queued is False:
                 return False
             if queued is None:
                 return True
+            assert isinstance(queued, Job)
             job = queued
 
+    def _next(self) -> Job | None | bool:
+        """The next job; None: stop; False: none came while nothing was being committed.
+
+        A job that comes while a commit is being made is taken at once: were the
+        writer to let go of the lock then, it would wait for that commit first.
+        """
+        while True:
+            try:
+                return self.queue.get(timeout=0.005)
+            except queue.Empty:
+                if self.git is None or self.git.idle():
+                    return False
+
     def _collect(self, first: Job) -> tuple[list[tuple[Job, Any, BaseException | None]], bool]:
-        """Run ``first`` and what arrives within the window (or the group limit)."""
+        """Run ``first`` and what arrives within the window (or the group limit).
+
+        The group's files are written as its changes come, and made durable
+        together once it closes (see :func:`~sspage.yamlio.grouped_writes`).
+        """
         done: list[tuple[Job, Any, BaseException | None]] = []
-        with deferred_dir_sync():  # one fsync of the pages folder for the whole group
-            self._apply(first, done)
-            deadline = time.monotonic() + self.window
-            while self.window > 0 and len(done) < MAX_GROUP:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                try:
-                    job = self.queue.get(timeout=remaining)
-                except queue.Empty:
-                    break
-                if job is None:
-                    return done, True
-                self._apply(job, done)
-        return done, False
+        generations: list[int] = []  # the write generation each change ended in
+        stop = False
+        try:
+            with grouped_writes() as writes:
+                self._apply(first, done, generations, writes)
+                deadline = time.monotonic() + self.window
+                while self.window > 0 and len(done) < MAX_GROUP:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        break
+                    try:
+                        job = self.queue.get(timeout=remaining)
+                    except queue.Empty:
+                        break
+                    if job is None:
+                        stop = True
+                        break
+                    self._apply(job, done, generations, writes)
+        except OSError:
+            if self.git is not None:
+                self.git.group = []  # its files did not change: nothing to commit
+        if writes.failed:
+            # Files that could not be made durable were not put in place: those changes
+            # were not made (their journal entries are dropped by the next change).
+            done = [(job, None, StoreError(f"could not save the change: {writes.failed[number]}",
+                                           hint="check the disk and retry"))
+                    if failure is None and number in writes.failed else (job, result, failure)
+                    for (job, result, failure), number in zip(done, generations, strict=True)]
+        return done, stop
 
     def _answer(self, done: list[tuple[Job, Any, BaseException | None]], changed: list[Path]) -> None:
         """After the group's commit: tell the builder and pusher, then the clients."""
@@ -338,7 +448,8 @@ class Writer:
             else:
                 job.future.set_result(result)
 
-    def _apply(self, job: Job, done: list[tuple[Job, Any, BaseException | None]]) -> None:
+    def _apply(self, job: Job, done: list[tuple[Job, Any, BaseException | None]],
+               generations: list[int], writes: WriteGroup) -> None:
         if job.future.set_running_or_notify_cancel() is False:
             return
         self.site.author = job.author
@@ -346,3 +457,4 @@ class Writer:
             done.append((job, job.work(), None))
         except BaseException as error:  # noqa: BLE001 - handed to the request that asked
             done.append((job, None, error))
+        generations.append(writes.generation)
