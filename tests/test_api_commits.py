@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from sspage.api import commits
 from sspage.api.commits import CommitHelper, Moved, Unsupported
 from sspage.api.writer import GroupedGit
 from sspage.git import find_repo
@@ -161,6 +163,28 @@ def test_a_stopped_helper_leaves_the_commits_to_git(tmp_path):
     assert git(repo, "status", "--porcelain") == ""
     assert [event for event, _ in events] == ["error"]
     assert "git's command line" in str(events[0][1]["hint"])
+
+
+def test_a_hung_helper_is_stopped_and_leaves_the_commits_to_git(tmp_path, monkeypatch):
+    repo = make_repo(tmp_path / "repo")
+    store = find_repo(repo)
+    assert store is not None
+    events: list[tuple[str, dict[str, object]]] = []
+    grouped = GroupedGit(store, repo, lambda event, **fields: events.append((event, fields)))
+    try:
+        assert grouped.committer is not None
+        process = grouped.committer.process
+        monkeypatch.setattr(commits, "ANSWER_TIMEOUT", 0.5)
+        os.kill(process.pid, signal.SIGSTOP)  # alive, but never answers
+        (repo / "content" / "pages" / "a.yaml").write_text("a: 2\n")
+        grouped.commit(["content/pages/a.yaml"], "While it hung\n")
+        assert grouped.committer is None
+        assert process.wait(timeout=10) != 0  # killed, not left behind
+    finally:
+        grouped.close()
+    assert git(repo, "log", "-1", "--format=%s") == "While it hung\n"
+    assert git(repo, "status", "--porcelain") == ""
+    assert [event for event, _ in events] == ["error"]
 
 
 def test_the_first_commit_of_a_branch(tmp_path):

@@ -29,6 +29,7 @@ symbolic link), and git's command line commits instead.
 from __future__ import annotations
 
 import os
+import select
 import stat
 import subprocess
 import sys
@@ -44,6 +45,9 @@ if TYPE_CHECKING:
     import pygit2
 
 Identity = tuple[str, str]  # (name, email)
+#: Seconds to wait for the helper's answer. A commit takes milliseconds; one that takes this
+#: long is stuck, and git's command line is slower but sure.
+ANSWER_TIMEOUT = 30.0
 
 
 class Unsupported(Exception):
@@ -291,6 +295,11 @@ class CommitHelper:
             with self.lock:
                 process.stdin.write(self.encoder.encode(request) + b"\n")
                 process.stdin.flush()
+                # One answer a request, so nothing is left in the reader's buffer between them
+                # and select sees what there is to read.
+                if not select.select([process.stdout], [], [], ANSWER_TIMEOUT)[0]:
+                    process.kill()  # hung: the command line commits from now on
+                    raise Unsupported(f"the commit helper did not answer in {ANSWER_TIMEOUT:g} s")
                 line = process.stdout.readline()
         except (OSError, ValueError):
             line = b""
