@@ -17,11 +17,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import document as doc
+from .atomic import atomic_write
 from .errors import ContentError, NotFoundError
 from .model import Item, Page
 from .refs import resolve_item
 from .spans import NeedsRoundTrip
-from .yamlio import YamlProblem, atomic_write, edit_document
+from .yamlio import YamlProblem, edit_document
 
 if TYPE_CHECKING:
     from .store import Site

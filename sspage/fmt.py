@@ -37,11 +37,12 @@ from typing import Any
 import msgspec
 
 from . import document as doc
+from .atomic import atomic_write
 from .errors import ContentError, Problem, StoreError
 from .model import Page
 from .store import Site
 from .validate import Invalid, page_from_data
-from .yamlio import YamlProblem, atomic_write, edit_document, parse
+from .yamlio import YamlProblem, edit_document, parse
 
 
 class FmtResult(msgspec.Struct):

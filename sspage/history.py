@@ -184,12 +184,12 @@ def site_log(site: Site, page: str | None = None, item: str | None = None,
 
 def repository(site: Site) -> GitStore:
     """The site's git work tree, or a :class:`StoreError` saying there is no history."""
-    from .git import _require_git
+    from .gitsetup import require_git
 
     if site.git is None:
         raise StoreError(f"{site.root} is not in a git repository, so it has no history",
                          hint="run `git init` and commit the site; sspage then commits every change")
-    _require_git()
+    require_git()
     return site.git
 
 
@@ -484,8 +484,8 @@ def _glob_escape(path: str) -> str:
 
 
 def _failed(command: str, stderr: bytes) -> None:
-    from .git import _first_line, check_version
+    from .gitsetup import check_version, first_line
 
     check_version()
-    message = _first_line(stderr.decode("utf-8", "replace")) or "no message"
+    message = first_line(stderr.decode("utf-8", "replace")) or "no message"
     raise StoreError(f"git {command} failed: {message}")

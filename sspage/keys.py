@@ -85,8 +85,9 @@ def find_integration_key(config: SiteConfig, key: str) -> IntegrationKey | None:
 
 def _edit_site_file(site: Site, change: Any) -> None:
     """Apply ``change(data, config)`` to site.yaml's round-trip data, validate, write, commit."""
+    from .atomic import atomic_write
     from .validate import Invalid, format_loc, site_from_data
-    from .yamlio import YamlProblem, atomic_write, edit_document, parse
+    from .yamlio import YamlProblem, edit_document, parse
 
     path = site.content_dir / SITE_FILE
     with site.lock:

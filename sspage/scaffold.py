@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from . import skeleton
+from .atomic import atomic_write
 from .errors import InputError, StoreError
 from .model import SCHEMA_KINDS, schema
 from .shapes import to_json
 from .store import CONTENT, PAGES, SITE_FILE, Site
 from .validate import Invalid, format_loc, site_from_data
-from .yamlio import atomic_write
 
 if TYPE_CHECKING:
     from .git import GitStore
@@ -75,7 +75,8 @@ def scaffold_site(root: Path | str, *, title: str = "Status", base_url: str = "h
     else the user has staged or changed is touched. Files that exist are kept as
     they are; an existing ``content/site.yaml`` is an error, before anything is written.
     """
-    from .git import check_identity, find_repo, init_repo, parse_author, require_git
+    from .git import find_repo, parse_author
+    from .gitsetup import check_identity, init_repo, require_git
 
     root = Path(root).resolve()
     site_file = root / CONTENT / SITE_FILE
@@ -176,7 +177,7 @@ def _existing_folder(root: Path) -> Path:
 
 
 def _deploy_branch(repo: GitStore | None, existing: Path, git: bool) -> str:
-    from .git import new_repo_branch
+    from .gitsetup import new_repo_branch
 
     if repo is not None:
         try:

@@ -25,21 +25,14 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import msgspec
 
+from .atomic import atomic_delete, atomic_write
 from .errors import ConfigError, ContentError, InputError, NotFoundError, Problem
 from .inputs import check_sort_order, check_text, item_spec, parse_state, quoted
 from .lock import SiteLock
 from .model import MAX_ITEMS, MAX_SORT_ORDER, Item, Page, SiteConfig, State, utc_now
 from .refs import check_slug, describe_page_ref, is_public_code, is_slug, slugify
 from .validate import Invalid, Issue, format_loc, page_from_data, site_from_data
-from .yamlio import (
-    YamlProblem,
-    atomic_delete,
-    atomic_write,
-    new_document,
-    parse,
-    read_bytes,
-    yaml_names,
-)
+from .yamlio import YamlProblem, new_document, parse, read_bytes, yaml_names
 
 if TYPE_CHECKING:
     from .edit import PageEdit

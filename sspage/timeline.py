@@ -135,10 +135,10 @@ def read_timelines(site: Site, slugs: Collection[str]) -> Timelines:
     if git is None:
         return Timelines(empty, partial=True, note="the site is not in a git repository, so "
                          "page timelines (history: true) are empty")
-    from .git import _require_git
+    from .gitsetup import require_git
 
     try:
-        _require_git()
+        require_git()
         head = git.head_commit()
         if head is None:
             return Timelines(empty, partial=False)

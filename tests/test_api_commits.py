@@ -207,7 +207,7 @@ def test_the_first_commit_of_a_branch(tmp_path):
 
 def test_a_group_that_cannot_be_saved_is_refused_and_not_committed(tmp_path, monkeypatch):
     import sspage
-    import sspage.yamlio as yamlio
+    import sspage.atomic as atomic
     from sspage.api.writer import Writer
     from sspage.errors import StoreError
 
@@ -228,7 +228,7 @@ def test_a_group_that_cannot_be_saved_is_refused_and_not_committed(tmp_path, mon
             os.close(fd)
             raise OSError(28, "No space left on device")
 
-        monkeypatch.setattr(yamlio, "_sync_and_close", failing)
+        monkeypatch.setattr(atomic, "_sync_and_close", failing)
         futures = [writer.submit(lambda item=item: site.update_item(slug, item, state=2), "X <x@e.com>")
                    for item in items]
         for future in futures:

@@ -195,7 +195,8 @@ def test_the_holder_sees_a_process_waiting_for_the_lock(site):
 def test_grouped_writes_are_put_in_place_together(tmp_path):
     import threading
 
-    from sspage.yamlio import atomic_delete, atomic_write, grouped_writes, read_bytes
+    from sspage.atomic import atomic_delete, atomic_write, grouped_writes
+    from sspage.yamlio import read_bytes
 
     one, two, gone, new = (tmp_path / f"{name}.yaml" for name in ("one", "two", "gone", "new"))
     for path in (one, two, gone):
@@ -226,7 +227,7 @@ def test_grouped_writes_are_put_in_place_together(tmp_path):
 
 
 def test_a_group_whose_file_cannot_be_made_durable_changes_nothing(tmp_path, monkeypatch):
-    import sspage.yamlio as yamlio
+    import sspage.atomic as atomic
 
     one, two = tmp_path / "one.yaml", tmp_path / "two.yaml"
     one.write_text("one: old\n")
@@ -240,10 +241,10 @@ def test_a_group_whose_file_cannot_be_made_durable_changes_nothing(tmp_path, mon
             raise OSError(5, "Input/output error")
         real_fsync(fd)
 
-    monkeypatch.setattr(yamlio.os, "fsync", failing_fsync)
-    with pytest.raises(OSError, match="Input/output"), yamlio.grouped_writes() as group:
-        yamlio.atomic_write(one, "one: new\n")
-        yamlio.atomic_write(two, "two: new\n")
+    monkeypatch.setattr(atomic.os, "fsync", failing_fsync)
+    with pytest.raises(OSError, match="Input/output"), atomic.grouped_writes() as group:
+        atomic.atomic_write(one, "one: new\n")
+        atomic.atomic_write(two, "two: new\n")
     assert one.read_text() == "one: old\n" and two.read_text() == "two: old\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["one.yaml", "two.yaml"]  # no temp files
     assert list(group.failed) == [0]

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from helpers import assert_cli_error, snapshot
 
 import sspage
+import sspage.gitsetup
 from sspage.cli import cli
 from sspage.errors import StoreError
 
@@ -176,7 +177,7 @@ def test_init_without_a_git_identity_writes_nothing(tmp_path, git_identity):
 def test_init_without_git_installed_writes_nothing(tmp_path, git_identity, monkeypatch):
     import sspage.git
 
-    monkeypatch.setattr(sspage.git, "_git_found", False)
+    monkeypatch.setattr(sspage.gitsetup, "_git_found", False)
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     result = init(str(tmp_path / "s"))
     assert_cli_error(result, "git is not installed (or not on PATH) (install git, or pass --no-git)")

@@ -13,6 +13,7 @@ from helpers import BASE_URL, assert_cli_error
 
 import sspage
 import sspage.git
+import sspage.gitsetup
 import sspage.history
 from sspage.cli import cli
 from sspage.history import LogEntry, has_changed_path_filters, site_log
@@ -272,7 +273,7 @@ def test_log_without_git(repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyP
     empty = tmp_path / "no-git"
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))
-    monkeypatch.setattr(sspage.git, "_git_found", False)
+    monkeypatch.setattr(sspage.gitsetup, "_git_found", False)
     assert_cli_error(repo("log"), "git is not installed")
 
 

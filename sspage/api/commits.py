@@ -299,6 +299,7 @@ class CommitHelper:
                 # and select sees what there is to read.
                 if not select.select([process.stdout], [], [], ANSWER_TIMEOUT)[0]:
                     process.kill()  # hung: the command line commits from now on
+                    process.wait()  # so that alive() says so at once
                     raise Unsupported(f"the commit helper did not answer in {ANSWER_TIMEOUT:g} s")
                 line = process.stdout.readline()
         except (OSError, ValueError):

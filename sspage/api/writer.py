@@ -16,7 +16,7 @@ committed, and the site lock is held from the first change until everything
 written is committed; the writer lets go as soon as a command-line writer
 waits for it (:meth:`~sspage.lock.SiteLock.waiting`).
 
-A group's files are made durable together (:func:`~sspage.yamlio.grouped_writes`):
+A group's files are made durable together (:func:`~sspage.atomic.grouped_writes`):
 fsynced in the background as they are written, put in place when the group
 closes. :class:`GroupedGit` stands in for the site's
 :class:`~sspage.git.GitStore`: it journals each change as usual before the
@@ -36,9 +36,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from ..atomic import WriteGroup, complete_writes, grouped_writes
 from ..errors import SspageError, StoreError
-from ..git import LOCK_TIMEOUT, GitStore, Staging, require_git
-from ..yamlio import WriteGroup, complete_writes, grouped_writes
+from ..git import LOCK_TIMEOUT, GitStore, Staging
+from ..gitsetup import require_git
 from .commits import CommitHelper, Moved, Unsupported
 
 MAX_GROUP = 500  # changes in one grouped commit at most
@@ -402,7 +403,7 @@ class Writer:
         """Run ``first`` and what arrives within the window (or the group limit).
 
         The group's files are written as its changes come, and made durable
-        together once it closes (see :func:`~sspage.yamlio.grouped_writes`).
+        together once it closes (see :func:`~sspage.atomic.grouped_writes`).
         """
         done: list[tuple[Job, Any, BaseException | None]] = []
         generations: list[int] = []  # the write generation each change ended in

@@ -15,10 +15,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..atomic import atomic_write
 from ..errors import ContentError, InputError
 from ..spans import NeedsRoundTrip
 from ..validate import Invalid, format_loc
-from ..yamlio import YamlProblem, atomic_write, edit_document, new_document, parse
+from ..yamlio import YamlProblem, edit_document, new_document, parse
 from .rules import Rules, convert
 
 if TYPE_CHECKING:

@@ -327,8 +327,8 @@ class Services(IncidentOps):
                 lambda post: trailers(slug, "update", reader.object_id(post, slug, "update")))
 
     def remove_update(self, ref: str, *, service: str | None = None) -> PostedUpdate:
+        from ..atomic import atomic_delete
         from ..store import Change
-        from ..yamlio import atomic_delete
 
         slug = self.slug(service)
         with self.site.lock:
