@@ -300,10 +300,14 @@ class GitStore:
             if staging is not None:
                 self._unstage(staging, paths)
             raise
-        staging.process.communicate()
-        if staging.process.returncode != 0:  # git's index was locked: try again, now
-            self._update_real_index(paths)
+        self._index_took(staging, paths)
         return new
+
+    def _index_took(self, staging: Staging, paths: list[str]) -> None:
+        """Wait for git's index to take ``paths``; if it was locked, update it again now."""
+        staging.process.communicate()
+        if staging.process.returncode != 0:
+            self._update_real_index(paths)
 
     def _unstage(self, staging: Staging, paths: list[str]) -> None:
         """The commit failed: give the real index its old entries for ``paths`` back."""

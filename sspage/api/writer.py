@@ -232,9 +232,7 @@ class GroupedGit(GitStore):
         except BaseException:
             self._unstage(staging, paths)
             raise
-        staging.process.communicate()
-        if staging.process.returncode != 0:  # git's index was locked: try again, now
-            self._update_real_index(paths)
+        self._index_took(staging, paths)
         return new
 
     def _commit(self, group: list[Written], paths: list[str]) -> None:
