@@ -141,12 +141,17 @@ def test_a_filtered_path_is_left_to_git(helper):
     assert events == []
 
 
-def test_a_stopped_helper_leaves_the_commits_to_git(tmp_path):
+def grouped_git(tmp_path: Path) -> tuple[Path, GroupedGit, list[tuple[str, dict[str, object]]]]:
+    """A repository, the API's committer on it, and the events it logs."""
     repo = make_repo(tmp_path / "repo")
     store = find_repo(repo)
     assert store is not None
     events: list[tuple[str, dict[str, object]]] = []
-    grouped = GroupedGit(store, repo, lambda event, **fields: events.append((event, fields)))
+    return repo, GroupedGit(store, repo, lambda event, **fields: events.append((event, fields))), events
+
+
+def test_a_stopped_helper_leaves_the_commits_to_git(tmp_path):
+    repo, grouped, events = grouped_git(tmp_path)
     try:
         assert grouped.committer is not None
         (repo / "content" / "pages" / "a.yaml").write_text("a: 2\n")
@@ -166,11 +171,7 @@ def test_a_stopped_helper_leaves_the_commits_to_git(tmp_path):
 
 
 def test_a_hung_helper_is_stopped_and_leaves_the_commits_to_git(tmp_path, monkeypatch):
-    repo = make_repo(tmp_path / "repo")
-    store = find_repo(repo)
-    assert store is not None
-    events: list[tuple[str, dict[str, object]]] = []
-    grouped = GroupedGit(store, repo, lambda event, **fields: events.append((event, fields)))
+    repo, grouped, events = grouped_git(tmp_path)
     try:
         assert grouped.committer is not None
         process = grouped.committer.process
