@@ -7,13 +7,16 @@ makes a batch of such writes durable together, for the HTTP API's groups.
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
 import contextvars
 import itertools
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import concurrent.futures
 
 _TEMP_NUMBERS = itertools.count()
 # The write group atomic writes of this thread belong to (see grouped_writes), if any.
@@ -37,6 +40,10 @@ class WriteGroup:
         """``temp`` holds ``path``'s new bytes; fsync it (``fd``, closed after) in the background."""
         global _sync_pool
         if _sync_pool is None:
+            # Imported here: only the API's grouped writes use threads, and every command
+            # would otherwise pay for the import (with logging's) at start.
+            import concurrent.futures
+
             _sync_pool = concurrent.futures.ThreadPoolExecutor(_SYNC_THREADS,
                                                                thread_name_prefix="sspage-fsync")
         self.discard(path)  # written twice in one group: the last one counts

@@ -217,16 +217,42 @@ def named_components(incident: Any) -> Iterable[str]:
     return keys
 
 
-def component_times(named: Iterable[Named]) -> dict[str, tuple[str, str]]:
+def component_times(named: Iterable[Named], times: dict[str, tuple[str, str]] | None = None,
+                    ) -> dict[str, tuple[str, str]]:
     """Each component's Statuspage ``created_at`` and ``updated_at``, from the content (the
     build reads no git): the earliest start and the latest change of the published
-    incidents and started windows that name it. A component none names has no entry."""
-    times: dict[str, tuple[str, str]] = {}
+    incidents and started windows that name it. A component none names has no entry.
+    ``times``, if given, are those of other incidents and windows: they are added to."""
+    times = {} if times is None else times
     for keys, start, last in named:
         for key in keys:
             found = times.get(key)
             times[key] = (start, last) if found is None else (min(found[0], start), max(found[1], last))
     return times
+
+
+def moved_times(times: Mapping[str, tuple[str, str]], changes: Iterable[tuple[Named | None, Named | None]],
+                ) -> dict[str, tuple[str, str]] | None:
+    """:func:`component_times` after some incidents changed, without counting the others
+    again: ``changes`` are each one's entry before and after (None: not published then).
+    None when that cannot be known from ``times`` alone: an incident that was the earliest
+    or latest of a component it names moved back, or stopped naming it. An incident that
+    only grew (a new update: the same start, a later change, the same keys or more) never
+    needs that."""
+    result = dict(times)
+    for before, after in changes:
+        if before is not None:
+            keys, start, last = before
+            grew = after is not None and after[1] <= start and after[2] >= last and set(keys) <= set(after[0])
+            if not grew:
+                for key in keys:
+                    found = result.get(key)
+                    # Ties count: another incident with the same time may or may not exist.
+                    if found is None or start <= found[0] or last >= found[1]:
+                        return None
+        if after is not None:
+            component_times([after], result)
+    return result
 
 
 def window_named(components: Iterable[str], start: str, end: str, phase: str) -> Named | None:

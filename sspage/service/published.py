@@ -41,6 +41,7 @@ class Inputs(msgspec.Struct):
     state: ServiceState
     records: Mapping[str, Mapping[str, Any]]  # by kind, then by stem: this build's records
     open_incidents: list[Incident]  # read already, for the main page
+    times: dict[str, tuple[str, str]]  # component_times of the published incidents
     read: Callable[[str, str], Any]  # (kind, stem) -> the file's model object
     markdown: Callable[[str | None], Any]  # sanitised HTML of a Markdown text
     local_time: Callable[[dt.datetime], str]
@@ -173,10 +174,9 @@ def _page_files(inputs: Inputs, context: Context, incidents: Mapping[str, Any], 
             loaded[stem] = inputs.read("incident", stem)
     listed = [loaded[stem] for stem in sorted(wanted | {i.stem for i in inputs.open_incidents})]
     shown_windows = {k: r for k, r in inputs.records["maintenance"].items() if r.shown}
-    named = [(r.components, r.start, r.updated) for r in incidents.values()]
-    named += [entry for r in shown_windows.values()
-              if (entry := window_named(r.components, r.start, r.end, r.phase)) is not None]
-    set_times(inputs.state, component_times(named))
+    named = [entry for r in shown_windows.values()
+             if (entry := window_named(r.components, r.start, r.end, r.phase)) is not None]
+    set_times(inputs.state, component_times(named, dict(inputs.times)))
     windows = [(inputs.read("maintenance", stem), shown_windows[stem].phase)
                for stem in statuspage.wanted_windows(shown_windows)]
     documents = statuspage.documents(inputs.state, context, updated=inputs.updated, incidents=listed,

@@ -90,6 +90,10 @@ class ServiceRecord(msgspec.Struct, rename="camel", omit_defaults=True):
     # The clock the uptime files (uptime.json, the bars) were last written at: the main page
     # shows their figures as of then until they are written again (render.py).
     uptime_at: str | None = None
+    # Each component's first start and last change among the published incidents
+    # (compute.component_times): kept, so that an edit need not count all of them again.
+    times: dict[str, tuple[str, str]] | None = None
+    objects: str | None = None  # the hash of the object cache written with this record (objects.py)
     listing: ServiceListing | None = None
     incidents: dict[str, IncidentRecord] = {}
     maintenance: dict[str, MaintenanceRecord] = {}

@@ -17,16 +17,17 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from ..errors import ContentError, Problem
-from ..manifest import file_sha256
+from ..manifest import file_sha256, state_dir
 from ..model import format_utc
 from ..staging import stage
 from . import layout, reader
 from .build import KINDS, Plan, Result, ServicePlan, Todo, status_output_paths
 from .check import overlap_problems
-from .compute import compute, visible
+from .compute import Named, component_times, compute, moved_times, visible
 from .embed import embed_files, embed_paths
 from .layout import history_path, incident_path, maintenance_path, service_page_path, service_path
 from .model import maintenance_phase, next_transition
+from .objects import ObjectCache
 from .reading import counts, reader_outputs, same_window
 from .records import (
     IncidentRecord,
@@ -200,7 +201,11 @@ class ServiceBuilder:
             return msgspec.structs.replace(old, incidents=records["incident"],
                                            maintenance=records["maintenance"], updates=records["update"])
         self.problems += self._cross_checks(slug, records, statuses, service)
+        self._records = records
+        self._objects = ObjectCache(self._objects_path(slug), None if full or old is None else old.objects)
         self._clock(job, records, rendered)
+        self._times = _incident_times(old if not full else None, records["incident"], {
+            t.stem for t in todo if t.kind == "incident"} | set(plan.removed.get("incident", ())))
         state_inputs = self._state_inputs(slug, records, rules)
         state = compute(service, **state_inputs)
         outputs = self._service_pages(job, records, state, statuses, old, todo, plan, full)
@@ -216,7 +221,8 @@ class ServiceBuilder:
         stat = _stat(path)
         return ServiceRecord(mtime_ns=stat[0], size=stat[1], sha256=sha, statuses=list(service.statuses),
                              outputs=outputs, next_change=min(changes, default=None), listing=listing,
-                             uptime_at=self._uptime_at,
+                             uptime_at=self._uptime_at, objects=self._objects.save(records),
+                             times=self._times,
                              incidents=dict(sorted(records["incident"].items())),
                              maintenance=dict(sorted(records["maintenance"].items())),
                              updates=dict(sorted(records["update"].items())))
@@ -244,7 +250,6 @@ class ServiceBuilder:
 
     def _clock(self, job: Job, records: dict[str, dict[str, Any]], rendered: set[tuple[str, str]]) -> None:
         """Windows whose phase moved by the clock since their page was rendered: render it again."""
-        folder = layout.kind_dir(self.site, job.service.slug, "maintenance")
         for stem, record in list(records["maintenance"].items()):
             phase = maintenance_phase(record.status, record.start, record.end, record.auto_start,
                                       record.auto_end, self.now)
@@ -252,7 +257,7 @@ class ServiceBuilder:
                 continue
             records["maintenance"][stem] = msgspec.structs.replace(record, phase=phase)
             if record.shown:
-                window = reader.read(self.site, folder / f"{stem}.yaml", "maintenance", job.rules)
+                window = self._read(job.service.slug, "maintenance", stem, job.rules)
                 view = self.pages.maintenance_view(job.service, window, phase, self.audience)
                 self._stage(view.url, self.pages.maintenance_page(job.service, view))
 
@@ -266,8 +271,18 @@ class ServiceBuilder:
                 "audience": self.audience}
 
     def _read(self, slug: str, kind: str, stem: str, rules: Rules) -> Any:
+        """A file this build did not change, from the object cache if it holds this version."""
         path = layout.kind_dir(self.site, slug, kind) / f"{stem}.yaml"
-        return reader.read(self.site, path, kind, rules)
+        record = self._records[kind].get(stem)
+        sha = None if record is None else record.sha256
+        value = self._objects.get(kind, stem, sha, path)
+        if value is None:
+            value = reader.read(self.site, path, kind, rules)
+            self._objects.put(kind, stem, sha, value)
+        return value
+
+    def _objects_path(self, slug: str) -> Path:
+        return state_dir(self.site.root, self.out) / f"objects-{slug}.msgpack"
 
     def _service_pages(self, job: Job, records: dict[str, dict[str, Any]], state: Any,
                        statuses: dict[str, StatusRecord], old: ServiceRecord | None, todo: list[Todo],
@@ -338,12 +353,9 @@ class ServiceBuilder:
         if full or old is None:
             wanted = set(months)
         else:
-            wanted = set()
-            for kind, stem in touched:
-                if kind == "incident":
-                    for source in (old.incidents.get(stem), records["incident"].get(stem)):
-                        if source is not None:
-                            wanted.add(source.month)
+            wanted = _months_to_render(months, by_month, [
+                (old.incidents.get(stem), records["incident"].get(stem)) for kind, stem in touched
+                if kind == "incident"])
         month_jobs = [
             (month_views[index], sorted(by_month[key], key=lambda r: (r.start, r.id), reverse=True),
              month_views[index - 1] if index else None,
@@ -362,7 +374,7 @@ class ServiceBuilder:
 
         service = job.service
         inputs = published.Inputs(
-            service=service, state=state, records=records, open_incidents=self._open,
+            service=service, state=state, records=records, open_incidents=self._open, times=self._times,
             read=lambda kind, stem: self._read(service.slug, kind, stem,
                                                job.rules if kind != "update" else self.base_rules),
             markdown=self.pages.markdown, local_time=self.pages.local_time(service),
@@ -434,6 +446,45 @@ def _all_outputs(slug: str, record: ServiceRecord) -> list[str]:
         for entry in record.of(kind).values():
             found += _file_outputs(slug, kind, entry)
     return found
+
+
+def _months_to_render(months: list[str], by_month: dict[str, list[IncidentRecord]],
+                      changes: list[tuple[IncidentRecord | None, IncidentRecord | None]]) -> set[str]:
+    """The month pages an incremental build renders: those of the changed incidents (before
+    and after the change), and the neighbours of a month that appeared or is gone, whose
+    pagers link to it. ``months`` are the published ones, newest first."""
+    wanted = {record.month for pair in changes for record in pair if record is not None}
+    moved_in: dict[str, set[int]] = {}  # month -> the records that were not in it before
+    gone = set()
+    for before, after in changes:
+        was = before.month if before is not None and before.shown else None
+        if after is not None and after.shown and after.month != was:
+            moved_in.setdefault(after.month, set()).add(id(after))
+        if was is not None and was not in by_month:
+            gone.add(was)
+    appeared = {month for month, newcomers in moved_in.items()
+                if len(by_month[month]) == len(newcomers)}  # only newcomers: it is new
+    for month in appeared | gone:
+        around = sorted({*months, month}, reverse=True)
+        index = around.index(month)
+        wanted.update(around[max(index - 1, 0):index + 2])
+    return wanted & set(months)
+
+
+def _incident_times(old: ServiceRecord | None, incidents: dict[str, IncidentRecord],
+                    touched: set[str]) -> dict[str, tuple[str, str]]:
+    """Each component's first and last published incident times (compute.component_times):
+    from the last build's and the incidents that changed, or (if that cannot tell) from all."""
+    if old is not None and old.times is not None:
+        moved = moved_times(old.times, [(_named(old.incidents.get(stem)), _named(incidents.get(stem)))
+                                        for stem in sorted(touched)])
+        if moved is not None:
+            return moved
+    return component_times(named for record in incidents.values() if (named := _named(record)))
+
+
+def _named(record: IncidentRecord | None) -> Named | None:
+    return None if record is None or not record.shown else (record.components, record.start, record.updated)
 
 
 def _all_todo(site: Site, slug: str) -> list[Todo]:
