@@ -49,7 +49,7 @@ RENDERING_MODULES = ("build.py", "render.py", "theme.py", "markdown.py", "manife
                      "service/statuspage.py", "service/feeds.py", "service/published.py",
                      "service/badges.py", "service/uptime.py", "service/reading.py", "service/embed.py",
                      "service/workers.py", "service/layout.py")
-RENDERING_LIBRARIES = ("jinja2", "cmarkgfm", "nh3", "markupsafe", "feedgen", "icalendar", "rcssmin")
+RENDERING_LIBRARIES = ("jinja2", "cmarkgfm", "nh3", "markupsafe", "icalendar", "rcssmin")
 
 
 class Listing(msgspec.Struct, frozen=True, rename="camel"):

@@ -45,6 +45,7 @@ class Inputs(msgspec.Struct):
     read: Callable[[str, str], Any]  # (kind, stem) -> the file's model object
     markdown: Callable[[str | None], Any]  # sanitised HTML of a Markdown text
     local_time: Callable[[dt.datetime], str]
+    render: feeds.Render  # a theme template, for the feeds
     base_url: str
     timezone: str
     language: str
@@ -115,9 +116,10 @@ def render(inputs: Inputs, *, touched: Collection[str], old_incidents: Mapping[s
             continue
         feed = feeds.Feed(title=f"{service.title}: {component.name}", page_url=context.url,
                           self_url=f"{inputs.base_url}/{feeds.component_prefix(slug, component.key)}history",
-                          description=f"Incidents affecting {component.name}", language=inputs.language)
-        atom, rss = feeds.render_history(feed, [_record_entry(context, incidents[stem], inputs)
-                                                for _, _, stem in top])
+                          description=f"Incidents affecting {component.name}", language=inputs.language,
+                          author=service.title)
+        atom, rss = feeds.render_history(
+            inputs.render, feed, [_record_entry(context, incidents[stem], inputs) for _, _, stem in top])
         prefix = feeds.component_prefix(slug, component.key)
         files[f"{prefix}history.atom"], files[f"{prefix}history.rss"] = atom, rss
     return list(files.items()), page_paths(slug, inputs.root) + component_paths(slug, keys)
@@ -188,8 +190,8 @@ def _page_files(inputs: Inputs, context: Context, incidents: Mapping[str, Any], 
     entries.sort(key=lambda e: (e.updated, e.id), reverse=True)
     page_feed = feeds.Feed(title=f"{service.title}: incidents and updates", page_url=context.url,
                            self_url=f"{context.url}history", description=f"{service.title} status history",
-                           language=inputs.language)
-    atom, rss = feeds.render_history(page_feed, entries[:feeds.FEED_ENTRIES])
+                           language=inputs.language, author=service.title)
+    atom, rss = feeds.render_history(inputs.render, page_feed, entries[:feeds.FEED_ENTRIES])
     page_files = {**{f"{statuspage.API}{name}": data for name, data in documents.items()},
                   "history.atom": atom, "history.rss": rss}
     if calendar:

@@ -378,6 +378,8 @@ class ServiceBuilder:
             read=lambda kind, stem: self._read(service.slug, kind, stem,
                                                job.rules if kind != "update" else self.base_rules),
             markdown=self.pages.markdown, local_time=self.pages.local_time(service),
+            # No output path: the same feed is also published at the site root; it links absolutely.
+            render=lambda template, /, **context: self.pages.renderer.render(template, None, **context),
             base_url=self.site.config.base_url, timezone=service.timezone or self.site.config.timezone,
             language=self.site.config.language, now=_utc(self.now),
             updated=_utc(updated) if updated else None,
