@@ -146,8 +146,9 @@ def _stat_folder(folder: str, kind: str, records: dict[str, Any]) -> tuple[list[
     """Files whose stat differs from their record, and records whose file is gone.
 
     Runs over every file of a service on every build (10,000 stats cost about 30 ms, most
-    of a no-op build), so it lists the folder once, unsorted, stats names relative to the
-    open folder, and compares two integers per file.
+    of a no-op build), so it lists the folder once, unsorted (names only: listdir is faster
+    than scandir's entries), stats names relative to the open folder, and compares two
+    integers per file.
     """
     todo: list[Todo] = []
     try:
@@ -156,8 +157,7 @@ def _stat_folder(folder: str, kind: str, records: dict[str, Any]) -> tuple[list[
         return [], sorted(records)
     seen = 0
     try:
-        with os.scandir(directory) as entries:
-            names = [e.name for e in entries if e.name.endswith(".yaml") and not e.name.startswith(".")]
+        names = [n for n in os.listdir(directory) if n.endswith(".yaml") and not n.startswith(".")]
         stat = os.stat
         for name in names:
             stem = name[:-5]

@@ -16,6 +16,7 @@ and every problem is reported as ``path:line:col: field: message (hint)``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,6 +38,7 @@ _BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
 
+@functools.lru_cache(maxsize=4096)  # the build asks for the same components' and updates' ids often
 def derived_id(*parts: str) -> str:
     """A stable 12-character id from names: for files that do not give one."""
     number = int.from_bytes(hashlib.sha256("/".join(parts).encode()).digest()[:8], "big")

@@ -219,13 +219,14 @@ class ServiceBuilder:
             t for w in windows if w.shown and (t := next_transition(
                 w.status, w.start, w.end, w.auto_start, w.auto_end, self.now)) is not None]
         stat = _stat(path)
+        copied = None if full else old  # where this build's records were copied from
         return ServiceRecord(mtime_ns=stat[0], size=stat[1], sha256=sha, statuses=list(service.statuses),
                              outputs=outputs, next_change=min(changes, default=None), listing=listing,
                              uptime_at=self._uptime_at, objects=self._objects.save(records),
                              times=self._times,
-                             incidents=dict(sorted(records["incident"].items())),
-                             maintenance=dict(sorted(records["maintenance"].items())),
-                             updates=dict(sorted(records["update"].items())))
+                             incidents=_sorted(records, "incident", copied),
+                             maintenance=_sorted(records, "maintenance", copied),
+                             updates=_sorted(records, "update", copied))
 
     def _cross_checks(self, slug: str, records: dict[str, dict[str, Any]],
                       statuses: dict[str, StatusRecord], service: Any) -> list[Problem]:
@@ -448,6 +449,16 @@ def _all_outputs(slug: str, record: ServiceRecord) -> list[str]:
         for entry in record.of(kind).values():
             found += _file_outputs(slug, kind, entry)
     return found
+
+
+def _sorted(records: dict[str, dict[str, Any]], kind: str, copied: ServiceRecord | None) -> dict[str, Any]:
+    """The records of ``kind`` by name, as the manifest keeps them (deterministic bytes). When
+    they were ``copied`` from the last build's (sorted), the order holds unless a name was added."""
+    found = records[kind]
+    before = copied.of(kind) if copied is not None else None
+    if before is not None and all(stem in before for stem in found):
+        return found
+    return dict(sorted(found.items()))
 
 
 def _months_to_render(months: list[str], by_month: dict[str, list[IncidentRecord]],

@@ -79,7 +79,9 @@ def documents(state: ServiceState, context: Context, *, updated: dt.datetime | N
         "scheduled-maintenances/upcoming.json": {"page": page, "scheduled_maintenances": upcoming},
         "scheduled-maintenances/active.json": {"page": page, "scheduled_maintenances": active},
     }
-    return {name: (to_json(value) + "\n").encode() for name, value in found.items()}
+    # Statuspage's shapes hold text, whole numbers, booleans and nulls, never a float: no
+    # NaN to refuse, so the walk over every value that looks for one is skipped.
+    return {name: (to_json(value, check_numbers=False) + "\n").encode() for name, value in found.items()}
 
 
 def _public(incident: dict[str, Any]) -> dict[str, Any]:
