@@ -133,8 +133,9 @@ def test_one_changed_incident_renders_only_what_depends_on_it(acme):
     path.write_text(path.read_text("utf-8").replace("Incident 7", "Incident seven"), "utf-8")
     result = build(acme)
     # Its permalink, its month, the history index, the main page, the page's JSON and feeds
-    # (not its calendar of maintenance windows), and the feeds of the one component it names.
-    assert result.service_files == 4 + len(PAGE_DOCS) - 1 + 2 + READER_FILES
+    # (not its calendar of maintenance windows), and the feeds of the one component it names;
+    # a title changes nothing the badges, uptime and embeds show.
+    assert result.service_files == 4 + len(PAGE_DOCS) - 1 + 2
     assert published_outputs(changed(before, stamps(acme))) == sorted([
         f"{BASE}api/v2/incidents.json", f"{BASE}history.atom", f"{BASE}history.rss",
         *published.component_paths("acme", ["api"])])
@@ -159,7 +160,7 @@ def test_an_old_incident_changed_leaves_the_json_and_feeds_alone(acme):
         )
     build(acme)
     # 20 March is in the 90 days of uptime history: the badges, uptime and embeds too.
-    for stem, expected in (("2026-03-00", 4), ("2026-03-59", 4 + len(PAGE_DOCS) - 1 + 2 + READER_FILES)):
+    for stem, expected in (("2026-03-00", 4), ("2026-03-59", 4 + len(PAGE_DOCS) - 1 + 2)):
         before = stamps(acme)
         path = service_dir(acme) / "incidents" / f"{stem}.yaml"
         path.write_text(path.read_text("utf-8").replace("title: Incident", "title: The incident"), "utf-8")
@@ -169,6 +170,25 @@ def test_an_old_incident_changed_leaves_the_json_and_feeds_alone(acme):
             assert moved == []
         else:
             assert f"{BASE}api/v2/incidents.json" in moved and f"{BASE}components/api/history.atom" in moved
+
+
+def test_badges_and_uptime_follow_what_incidents_did_to_components(acme):
+    # Within the 90 days they count: a new message on the open incident changes what the
+    # embeds show (its status word), not the badges or uptime; a component's status does.
+    build(acme)
+    path = service_dir(acme) / "incidents" / "2026-06-08-api-errors.yaml"
+    message = "  - timeUtc: 2026-06-09T10:00:00Z\n    status: monitoring\n    message: A fix is out.\n"
+    path.write_text(OPEN_INCIDENT + message, "utf-8")
+    before = stamps(acme)
+    build(acme)
+    moved = [n for n in set(before) | set(stamps(acme)) if before.get(n) != stamps(acme).get(n)]
+    assert sorted(n for n in moved if n.endswith(READERS)) == [f"{BASE}embed.html"]
+    path.write_text(OPEN_INCIDENT + message + "    components:\n      api: degraded_performance\n", "utf-8")
+    result = build(acme)
+    after = stamps(acme)
+    moved = sorted(n for n in after if before.get(n) != after.get(n) and n.endswith(READERS))
+    assert f"{BASE}uptime.json" in moved and f"{BASE}components/api/badge.svg" in moved
+    assert result.service_files > READER_FILES
 
 
 def test_a_components_times_follow_an_old_incident_edit(acme, tmp_path):

@@ -306,9 +306,14 @@ def test_the_main_page_and_the_uptime_files_of_one_build_agree(site, monkeypatch
     assert before[f"{BASE}index.html"] != stamps(site)[f"{BASE}index.html"]
     assert before[f"{BASE}uptime.json"] == stamps(site)[f"{BASE}uptime.json"]
     assert _shown_uptime(files(site)) == (rows, counted)
-    # A change that reaches the uptime files writes both with the new clock's figures.
+    # A new message on a recent incident changes nothing they count either.
     recent = site.content_dir / "services" / "acme" / "incidents" / "2026-05-01-slow-database.yaml"
     recent.write_text(recent.read_text("utf-8").replace("Queries are slow.", "Slow queries."), "utf-8")
+    build(site)
+    assert _shown_uptime(files(site)) == (rows, counted)
+    # A change that reaches the uptime files (its end) writes both with the new clock's figures.
+    recent.write_text(recent.read_text("utf-8").replace("endUtc: 2026-05-01T11:00:00Z",
+                                                        "endUtc: 2026-05-01T11:15:00Z"), "utf-8")
     build(site)
     now_rows, now_counted = _shown_uptime(files(site))
     assert now_counted == "2026-06-15T16:00:00Z" and now_rows != rows

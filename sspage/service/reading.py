@@ -56,6 +56,18 @@ def counts(record: Any, now: dt.datetime, zone: dt.tzinfo) -> bool:
     return bool(record.end > format_utc(bounds[0]))
 
 
+def counted_change(before: Any, after: Any, now: dt.datetime, zone: dt.tzinfo) -> bool:
+    """Whether an incident's edit (its records before and after; None: none) changes what the
+    badges and uptime count: whether it counts, its visibility, impact, end, components, or
+    what it did to them and when. A new message, a title or a status word changes none."""
+    if not (counts(before, now, zone) or counts(after, now, zone)):
+        return False
+    if before is None or after is None:
+        return True
+    return (before.shown, before.impact, before.end, before.components, before.spans) != (
+        after.shown, after.impact, after.end, after.components, after.spans)
+
+
 def same_window(counted: str | None, now: dt.datetime, zone: dt.tzinfo) -> bool:
     """Whether uptime files counted at ``counted`` (None: never) cover the days they would at
     ``now``: the same local day, not later."""

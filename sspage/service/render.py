@@ -28,7 +28,7 @@ from .embed import embed_files, embed_paths
 from .layout import history_path, incident_path, maintenance_path, service_page_path, service_path
 from .model import maintenance_phase, next_transition
 from .objects import ObjectCache
-from .reading import counts, reader_outputs, same_window
+from .reading import counted_change, reader_outputs, same_window
 from .records import (
     IncidentRecord,
     ServiceListing,
@@ -316,20 +316,25 @@ class ServiceBuilder:
                 tiles.append(pages.status_view(status, self.site.config.status_links))
         updated = max(max((r.updated for r in shown), default=""), max((p[1] for p in posts), default=""))
         main = service_page_path(slug)
-        # Badges, uptime and embeds change with the state, the windows, the clock and the
-        # incidents of the last 90 days; an edit of an older resolved incident changes none.
+        # Badges and uptime change with the state, the windows, the clock's day and what the
+        # incidents of the last 90 days did to components; embeds also show the open
+        # incidents' titles and statuses. An edit of an older resolved incident changes none.
         # Left alone, they were counted at an earlier clock (an open incident's minutes grow):
         # the main page then shows their figures as of that clock, so one build's outputs agree.
-        edited = {t.stem for t in todo if t.kind == "incident"} | set(plan.removed.get("incident", ()))
+        now = _utc(self.now)
+        pairs = [(old.incidents.get(stem), records["incident"].get(stem)) for stem in (
+            {t.stem for t in todo if t.kind == "incident"} | set(plan.removed.get("incident", ())))] \
+            if old is not None else []
         fresh = full or old is None or plan.clock or any(t.kind != "incident" for t in todo) or any(
             plan.removed.get(kind) for kind in ("maintenance", "update")) or any(
-            counts(record, _utc(self.now), job.zone) for stem in edited
-            for record in (old.incidents.get(stem), records["incident"].get(stem))) or \
-            not same_window(old.uptime_at, _utc(self.now), job.zone)
+            counted_change(before, after, now, job.zone) for before, after in pairs) or \
+            not same_window(old.uptime_at, now, job.zone)
+        embeds = fresh or any(record is not None and record.shown and record.end is None
+                              for pair in pairs for record in pair)
         self._uptime_at = self.now if fresh or old is None or old.uptime_at is None else old.uptime_at
         extra = reader_outputs(service, state, records, now=_utc(self._uptime_at), zone=job.zone,
                                strings=pages.renderer.strings, render=fresh)
-        if fresh:
+        if embeds:
             extra.files.extend(embed_files(pages, service, state, incidents=incidents,
                                            config=self.site.config,
                                            active=[v for v in views if v.phase != "scheduled"]))
