@@ -174,6 +174,9 @@ def main() -> None:
         floor_cpu = cpu_of(options.runs)
         colds = [cold(site, out) for _ in range(options.runs)]
         cold_cpu = cpu_of(options.runs)
+        # The cold builds wrote some 10,000 files each: let the kernel write them back now, so
+        # that its flusher threads do not share the CPU with the incremental builds timed next.
+        os.sync()
         noops = [run([*sspage_cmd(), "--site", str(site), "build", "--out", str(out)])
                  for _ in range(options.runs)]
         noop_cpu = cpu_of(options.runs)
