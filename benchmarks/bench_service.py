@@ -16,6 +16,9 @@ each as a whole process (wall time from spawn to exit):
 * **one incident changed**: one resolved incident's title edited in its YAML, then a
   build; the script checks that exactly that incident's permalink, its month and the
   history index changed (and nothing else), so the figure is of a real, minimal rebuild;
+* **an update to the open incident**: an update appended to the newest incident,
+  still open, then a build: the common case during an outage, which renders the
+  main page, Statuspage's documents and the feeds again;
 * **start-up floor**: ``sspage --version``.
 
 Targets (issue 6): cold under 10 s, one incident changed under 0.3 s. For
