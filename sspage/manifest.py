@@ -48,7 +48,8 @@ RENDERING_MODULES = ("build.py", "render.py", "theme.py", "markdown.py", "manife
                      "service/reader.py", "timeline.py", "history.py",
                      "service/statuspage.py", "service/feeds.py", "service/published.py",
                      "service/badges.py", "service/uptime.py", "service/reading.py", "service/embed.py",
-                     "service/workers.py", "service/layout.py")
+                     "service/workers.py", "service/layout.py", "service/incremental.py",
+                     "service/objects.py")
 RENDERING_LIBRARIES = ("jinja2", "cmarkgfm", "nh3", "markupsafe", "icalendar", "rcssmin")
 
 

@@ -23,8 +23,9 @@ from ..staging import stage
 from . import layout, reader
 from .build import KINDS, Plan, Result, ServicePlan, Todo, status_output_paths
 from .check import overlap_problems
-from .compute import Named, component_times, compute, moved_times, visible
+from .compute import compute, visible
 from .embed import embed_files, embed_paths
+from .incremental import incident_times, months_to_render, sorted_records
 from .layout import history_path, incident_path, maintenance_path, service_page_path, service_path
 from .model import maintenance_phase, next_transition
 from .objects import ObjectCache
@@ -204,7 +205,7 @@ class ServiceBuilder:
         self._records = records
         self._objects = ObjectCache(self._objects_path(slug), None if full or old is None else old.objects)
         self._clock(job, records, rendered)
-        self._times = _incident_times(old if not full else None, records["incident"], {
+        self._times = incident_times(old if not full else None, records["incident"], {
             t.stem for t in todo if t.kind == "incident"} | set(plan.removed.get("incident", ())))
         state_inputs = self._state_inputs(slug, records, rules)
         state = compute(service, **state_inputs)
@@ -224,9 +225,9 @@ class ServiceBuilder:
                              outputs=outputs, next_change=min(changes, default=None), listing=listing,
                              uptime_at=self._uptime_at, objects=self._objects.save(records),
                              times=self._times,
-                             incidents=_sorted(records, "incident", copied),
-                             maintenance=_sorted(records, "maintenance", copied),
-                             updates=_sorted(records, "update", copied))
+                             incidents=sorted_records(records, "incident", copied),
+                             maintenance=sorted_records(records, "maintenance", copied),
+                             updates=sorted_records(records, "update", copied))
 
     def _cross_checks(self, slug: str, records: dict[str, dict[str, Any]],
                       statuses: dict[str, StatusRecord], service: Any) -> list[Problem]:
@@ -359,7 +360,7 @@ class ServiceBuilder:
         if full or old is None:
             wanted = set(months)
         else:
-            wanted = _months_to_render(months, by_month, [
+            wanted = months_to_render(months, by_month, [
                 (old.incidents.get(stem), records["incident"].get(stem)) for kind, stem in touched
                 if kind == "incident"])
         month_jobs = [
@@ -454,55 +455,6 @@ def _all_outputs(slug: str, record: ServiceRecord) -> list[str]:
         for entry in record.of(kind).values():
             found += _file_outputs(slug, kind, entry)
     return found
-
-
-def _sorted(records: dict[str, dict[str, Any]], kind: str, copied: ServiceRecord | None) -> dict[str, Any]:
-    """The records of ``kind`` by name, as the manifest keeps them (deterministic bytes). When
-    they were ``copied`` from the last build's (sorted), the order holds unless a name was added."""
-    found = records[kind]
-    before = copied.of(kind) if copied is not None else None
-    if before is not None and all(stem in before for stem in found):
-        return found
-    return dict(sorted(found.items()))
-
-
-def _months_to_render(months: list[str], by_month: dict[str, list[IncidentRecord]],
-                      changes: list[tuple[IncidentRecord | None, IncidentRecord | None]]) -> set[str]:
-    """The month pages an incremental build renders: those of the changed incidents (before
-    and after the change), and the neighbours of a month that appeared or is gone, whose
-    pagers link to it. ``months`` are the published ones, newest first."""
-    wanted = {record.month for pair in changes for record in pair if record is not None}
-    moved_in: dict[str, set[int]] = {}  # month -> the records that were not in it before
-    gone = set()
-    for before, after in changes:
-        was = before.month if before is not None and before.shown else None
-        if after is not None and after.shown and after.month != was:
-            moved_in.setdefault(after.month, set()).add(id(after))
-        if was is not None and was not in by_month:
-            gone.add(was)
-    appeared = {month for month, newcomers in moved_in.items()
-                if len(by_month[month]) == len(newcomers)}  # only newcomers: it is new
-    for month in appeared | gone:
-        around = sorted({*months, month}, reverse=True)
-        index = around.index(month)
-        wanted.update(around[max(index - 1, 0):index + 2])
-    return wanted & set(months)
-
-
-def _incident_times(old: ServiceRecord | None, incidents: dict[str, IncidentRecord],
-                    touched: set[str]) -> dict[str, tuple[str, str]]:
-    """Each component's first and last published incident times (compute.component_times):
-    from the last build's and the incidents that changed, or (if that cannot tell) from all."""
-    if old is not None and old.times is not None:
-        moved = moved_times(old.times, [(_named(old.incidents.get(stem)), _named(incidents.get(stem)))
-                                        for stem in sorted(touched)])
-        if moved is not None:
-            return moved
-    return component_times(named for record in incidents.values() if (named := _named(record)))
-
-
-def _named(record: IncidentRecord | None) -> Named | None:
-    return None if record is None or not record.shown else (record.components, record.start, record.updated)
 
 
 def _all_todo(site: Site, slug: str) -> list[Todo]:
