@@ -214,3 +214,78 @@ def test_a_cache_that_does_not_match_the_manifest_is_ignored(site, tmp_path, dam
     build_site(sspage.open_site(acme.root), clean)
     assert _outputs(out) == _outputs(clean)
     assert b"NUMBER" not in (out / "status/acme/history.atom").read_bytes()
+
+
+def test_a_file_saved_during_a_build_is_not_cached_as_its_record(site, tmp_path, monkeypatch):
+    # The worker reads version X and records its hash; the file is saved as Y before the
+    # build reads it again for the main page; then X is put back (an undo). The object
+    # read from Y must never be taken for X's record.
+    from sspage.service import render
+
+    acme = make_service(site)
+    out = acme.root / "public"
+    build_site(sspage.open_site(acme.root), out)
+    path = service_dir(acme) / "incidents" / "2026-06-08-api-errors.yaml"
+    version_x, version_y = (OPEN_INCIDENT.replace("API errors", title) for title in ("Title X", "Title Y"))
+    _save(path, version_x)
+    state_inputs = render.ServiceBuilder._state_inputs
+    saved = []
+
+    def racing(self, *args, **kwargs):
+        if not saved:
+            saved.append(True)
+            _save(path, version_y)
+        return state_inputs(self, *args, **kwargs)
+
+    monkeypatch.setattr(render.ServiceBuilder, "_state_inputs", racing)
+    build_site(sspage.open_site(acme.root), out)
+    monkeypatch.undo()
+    _save(path, version_x)
+    build_site(sspage.open_site(acme.root), out)
+    window = service_dir(acme) / "maintenance" / "2026-06-20-cdn-upgrade.yaml"
+    _save(window, window.read_text("utf-8").replace("CDN upgrade", "CDN upgrade, again"))
+    build_site(sspage.open_site(acme.root), out)  # renders the main page, reading the incident
+    clean = tmp_path / "clean"
+    build_site(sspage.open_site(acme.root), clean)
+    assert saved and _outputs(out) == _outputs(clean)
+    assert b"Title Y" not in (out / "status/acme/index.html").read_bytes()
+
+
+def test_a_lost_cache_is_written_again(tmp_path):
+    # The manifest names the cache's hash, but the file is gone: a build that uses the
+    # very same objects (so the same hash) must still write it.
+    import types
+
+    import msgspec
+
+    from sspage.service.model import PostedUpdate
+    from sspage.service.objects import ObjectCache
+
+    post = msgspec.convert({"title": "A post", "text": "Text.", "severity": "info",
+                            "timeUtc": "2026-06-01T10:00:00Z"}, PostedUpdate)
+    records = {"update": {"u1": types.SimpleNamespace(sha256="a" * 64)}}
+    cache = tmp_path / "objects-acme.msgpack"
+    first = ObjectCache(cache, None)
+    first.put("update", "u1", "a" * 64, post)
+    digest = first.save(records)
+    assert digest is not None and cache.is_file()
+    cache.unlink()
+    again = ObjectCache(cache, digest)
+    assert again.get("update", "u1", "a" * 64, tmp_path / "u1.yaml") is None  # nothing to read
+    again.put("update", "u1", "a" * 64, post)
+    assert again.save(records) == digest
+    assert cache.is_file()
+    assert ObjectCache(cache, digest).get("update", "u1", "a" * 64, tmp_path / "u1.yaml").title == "A post"
+
+
+def test_open_incidents_with_one_start_keep_a_clean_builds_order(site, tmp_path):
+    acme = make_service(site)
+    out = acme.root / "public"
+    build_site(sspage.open_site(acme.root), out)
+    # Another open incident, started at the same time, whose name sorts before the first's.
+    _save(service_dir(acme) / "incidents" / "2026-06-08-aaa.yaml",
+          OPEN_INCIDENT.replace("open00000001", "open00000002").replace("API errors", "AAA errors"))
+    build_site(sspage.open_site(acme.root), out)
+    clean = tmp_path / "clean"
+    build_site(sspage.open_site(acme.root), clean)
+    assert _outputs(out) == _outputs(clean)

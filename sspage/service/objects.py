@@ -35,7 +35,7 @@ class ObjectCache:
     def __init__(self, path: Path, expected: str | None) -> None:
         """The cache at ``path`` if its hash is ``expected`` (the manifest's), else an empty one."""
         self.path = path
-        self.loaded_hash = expected
+        self.loaded_hash: str | None = None  # the hash of the file on disk, when it is the expected one
         self.old: Entries = {}
         self.used: Entries = {}
         self._decoders: dict[str, msgspec.msgpack.Decoder[Any]] = {}
@@ -45,6 +45,7 @@ class ObjectCache:
             data = path.read_bytes()
             if hashlib.sha256(data).hexdigest() == expected:
                 self.old = msgspec.msgpack.decode(data, type=Entries)
+                self.loaded_hash = expected
         except (OSError, msgspec.DecodeError, msgspec.ValidationError):
             self.old = {}
 
@@ -81,7 +82,7 @@ class ObjectCache:
             return None
         data = msgspec.msgpack.encode(dict(sorted(entries.items())))
         digest = hashlib.sha256(data).hexdigest()
-        if digest != self.loaded_hash:
+        if digest != self.loaded_hash:  # a missing or damaged file is written again too
             # No fsync: the manifest, written after and fsynced, names this hash; a cache lost
             # in a crash no longer matches it, and is ignored.
             temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")

@@ -279,8 +279,11 @@ class ServiceBuilder:
         sha = None if record is None else record.sha256
         value = self._objects.get(kind, stem, sha, path)
         if value is None:
-            value = reader.read(self.site, path, kind, rules)
-            self._objects.put(kind, stem, sha, value)
+            data = self.site.file_bytes(path)
+            value = reader.read(self.site, path, kind, rules, data)
+            # Kept under the hash of the bytes read: if the file was saved again since its
+            # record was made, the two differ, and this object is never taken for the record's.
+            self._objects.put(kind, stem, file_sha256(data), value)
         return value
 
     def _objects_path(self, slug: str) -> Path:
@@ -291,8 +294,9 @@ class ServiceBuilder:
                        plan: ServicePlan, full: bool) -> list[str]:
         """The main page, the history index and the months that changed; their paths."""
         service, slug, pages = job.service, job.service.slug, self.pages
+        # The id breaks ties: records come in the last build's order, new names last.
         incidents = sorted((pages.incident_view(service, i, self.audience) for i in self._open),
-                           key=lambda v: v.start_utc, reverse=True)
+                           key=lambda v: (v.start_utc, v.id), reverse=True)
         windows = [(stem, r) for stem, r in records["maintenance"].items() if r.shown]
         active = sorted((s, r) for s, r in windows if r.phase in ("in_progress", "verifying"))
         upcoming = heapq.nsmallest(UPCOMING, ((r.start, s) for s, r in windows if r.phase == "scheduled"))
