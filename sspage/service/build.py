@@ -32,8 +32,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import msgspec
 
-from ..errors import ContentError, Problem
-from ..manifest import file_sha256
+from ..errors import Problem
 from . import layout
 from .records import ServiceRecord, ServicesManifest, StatusRecord
 
@@ -94,10 +93,6 @@ class Plan(msgspec.Struct):
         before = self.previous or self.old
         return not (self.services or self.removed or self.statuses or self.removed_statuses) and (
             before is None or not (before.services or before.statuses))
-
-    def unchanged(self) -> ServicesManifest | None:
-        """The manifest part when nothing needs rendering (stats may have moved)."""
-        return self.old
 
 
 def plan(site: Site, old: ServicesManifest | None, now: str, *, changed: Collection[str] | None,
@@ -215,16 +210,3 @@ def render(site: Site, the_plan: Plan, *, out: Path, renderer: Any, now: Any, to
 
 def status_output_paths(record: StatusRecord) -> list[str]:
     return layout.status_outputs(record.share_id) if record.shown else []
-
-
-def service_outputs(slug: str) -> list[str]:
-    return [layout.service_page_path(slug)]
-
-
-def hash_file(path: str) -> str:
-    with open(path, "rb") as handle:
-        return file_sha256(handle.read())
-
-
-def problems_of(error: ContentError) -> list[Problem]:
-    return list(error.problems)
